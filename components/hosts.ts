@@ -1,0 +1,53 @@
+/**
+ * Host names, control-plane side: the one place that says what a tenant host may look like and
+ * how it relates to its DNS zone. (The data plane re-checks hosts in runtime/src/Host.php, since
+ * it must never trust its input; the rules are the same.)
+ */
+import { domainToASCII } from "node:url";
+import { parse } from "tldts";
+
+const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Checks that `host` is a lowercase RFC 1123 name without a trailing dot, IDN written as
+ * punycode, under a known public suffix. Returns a message that says what is wrong and how to
+ * fix it, or undefined when the host is fine.
+ */
+export function hostProblem(host: string): string | undefined {
+    if (host.length === 0) return "must not be empty";
+    if (host.length > 253) return `"${host}" is longer than 253 characters`;
+    if (host.endsWith(".")) return `"${host}" must not end with a dot: write "${host.replace(/\.+$/, "")}"`;
+    if (/[^\x00-\x7f]/.test(host)) {
+        const ascii = domainToASCII(host);
+        return ascii
+            ? `"${host}" is an internationalized name: write it as punycode, "${ascii}"`
+            : `"${host}" is not a valid host name`;
+    }
+    if (host !== host.toLowerCase()) return `"${host}" must be lowercase: write "${host.toLowerCase()}"`;
+    if (host.includes(":")) return `"${host}" must be a host name without a port or scheme`;
+    const labels = host.split(".");
+    if (labels.length < 2) return `"${host}" must be a fully qualified name such as example.com`;
+    for (const label of labels) {
+        if (!LABEL.test(label)) {
+            return `"${host}" has an invalid label "${label}": use a-z, 0-9 and inner hyphens, 1 to 63 characters`;
+        }
+    }
+    if (/^[0-9]+$/.test(labels[labels.length - 1])) return `"${host}" looks like an IP address: use a host name`;
+    const info = parse(host, { allowPrivateDomains: false });
+    if (!info.domain || (!info.isIcann && !info.publicSuffix)) {
+        return `"${host}" is not under a known public suffix (or is a public suffix itself)`;
+    }
+    return undefined;
+}
+
+/** The registrable domain (the DNS zone at the registrar), e.g. "example.co.uk" for "www.example.co.uk". */
+export function zoneOf(host: string): string {
+    const domain = parse(host, { allowPrivateDomains: false }).domain;
+    if (!domain) throw new Error(`no registrable domain for "${host}"`);
+    return domain;
+}
+
+/** True when `host` is the zone apex, where a CNAME is illegal. */
+export function isApex(host: string): boolean {
+    return zoneOf(host) === host;
+}

@@ -1,0 +1,269 @@
+/**
+ * The tenant spec: the shape of `tenants/<name>.yaml`, its defaults, and every rule a tenant file
+ * must satisfy alone or together with the others. This is the only definition of the schema: the
+ * validator CLI, the Pulumi program, the fleet tools and `tenants/schema.json` all derive from it.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { z } from "zod";
+import { hostProblem } from "./hosts";
+
+/** Tenant names: DNS-, stack- and MySQL-safe (a MySQL 8 user name holds at most 32 characters). */
+export const TENANT_NAME = /^[a-z][a-z0-9-]{1,30}$/;
+
+/** Names a tenant may not take: platform stacks, MySQL's own schemas, words with a meaning here. */
+export const RESERVED_NAMES: ReadonlySet<string> = new Set([
+    "prod", "local", "platform", "admin", "www", "dev", "staging", "test", "default", "root",
+    "mysql", "sys", "mokowaas", "blueprint", "api", "cli", "all",
+]);
+
+const host = z.string().superRefine((value, ctx) => {
+    const problem = hostProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
+const retention = z.number().int().min(0).max(1000);
+
+/** The YAML file's shape. Strict everywhere: an unknown key is a typo until proven otherwise. */
+export const TenantFile = z.strictObject({
+    name: z.string().optional().describe("Tenant name; if given it must equal the file name (without .yaml)."),
+    displayName: z.string().min(1).max(100).describe("Human name of the client site, used as the Joomla site name."),
+    platform: z
+        .string()
+        .regex(/^[a-z][a-z0-9-]*$/, "must be a platform stack name such as prod")
+        .default("prod")
+        .describe("Platform stack that hosts this tenant (default prod)."),
+    domains: z
+        .strictObject({
+            production: host.describe("Production host, e.g. example.com. Serves only when online is true."),
+            dev: host.optional().describe("Build-out host, always served with noindex (default dev.<production>)."),
+            aliases: z.array(host).default([]).describe("Extra hosts that redirect (301) to production, e.g. www.example.com."),
+        })
+        .describe("Host names of the tenant: lowercase, no trailing dot, IDN as punycode."),
+    dns: z
+        .strictObject({
+            provider: z
+                .enum(["dreamhost", "external"])
+                .describe("dreamhost: records managed through the DreamHost API; external: the stack outputs the records to create."),
+        })
+        .default({ provider: "external" })
+        .describe("Where the tenant's DNS records are managed (default external)."),
+    online: z.boolean().default(false).describe("Serve the production host (false: 503 coming-soon page; dev always serves)."),
+    admin: z
+        .strictObject({
+            username: z
+                .string()
+                .regex(/^[A-Za-z0-9._-]{2,100}$/, "must be 2 to 100 letters, digits, dots, hyphens or underscores"),
+            email: z.email("must be an e-mail address"),
+        })
+        .describe("The tenant's Joomla super user (the password is generated and output as a secret)."),
+    comingSoon: z
+        .strictObject({
+            title: z.string().min(1).max(200).optional(),
+            message: z.string().min(1).max(2000).optional(),
+        })
+        .default({})
+        .describe("Text of the production host's coming-soon page while offline."),
+    backup: z
+        .strictObject({
+            keep: z
+                .strictObject({
+                    daily: retention.default(7),
+                    weekly: retention.default(4),
+                    monthly: retention.default(6),
+                })
+                .default({ daily: 7, weekly: 4, monthly: 6 }),
+        })
+        .default({ keep: { daily: 7, weekly: 4, monthly: 6 } })
+        .describe("Borg retention of this tenant's archives."),
+});
+export type TenantFileInput = z.input<typeof TenantFile>;
+
+/** A validated tenant with every default resolved. */
+export interface TenantSpec {
+    name: string;
+    /** File it came from (for messages). */
+    file: string;
+    displayName: string;
+    platform: string;
+    domains: { production: string; dev: string; aliases: string[] };
+    dns: { provider: "dreamhost" | "external" };
+    online: boolean;
+    admin: { username: string; email: string };
+    comingSoon: { title: string; message: string };
+    backup: { keep: { daily: number; weekly: number; monthly: number } };
+    /** MySQL database and user name (hyphens become underscores; names hold no underscore, so this is one-to-one). */
+    database: string;
+}
+
+/** One problem found in one file: printed as `<file>: <path>: <message>`. */
+export interface Problem {
+    file: string;
+    path: string;
+    message: string;
+}
+
+export function formatProblem(p: Problem): string {
+    return `${p.file}: ${p.path || "(file)"}: ${p.message}`;
+}
+
+/** Every host a tenant answers for, production first. */
+export function hostsOf(spec: Pick<TenantSpec, "domains">): string[] {
+    return [spec.domains.production, spec.domains.dev, ...spec.domains.aliases];
+}
+
+export function databaseName(tenant: string): string {
+    return tenant.replace(/-/g, "_");
+}
+
+/** The tenant name a file path stands for: `tenants/acme.yaml` -> `acme`. */
+export function tenantNameOf(file: string): string {
+    return path.basename(file).replace(/\.ya?ml$/, "");
+}
+
+/** Validates one tenant file's text. `file` is used in messages and gives the tenant its name. */
+export function parseTenant(file: string, text: string): { spec?: TenantSpec; problems: Problem[] } {
+    const problems: Problem[] = [];
+    const add = (p: string, message: string) => problems.push({ file, path: p, message });
+    const name = tenantNameOf(file);
+    if (!TENANT_NAME.test(name)) {
+        add("name", `file name "${name}" is not a valid tenant name: use 2 to 31 characters a-z, 0-9 and -, starting with a letter`);
+    } else if (RESERVED_NAMES.has(name)) {
+        add("name", `"${name}" is a reserved name: choose another file name`);
+    }
+
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+        for (const e of doc.errors) add("", `YAML syntax: ${e.message.split("\n")[0]}`);
+        return { problems };
+    }
+    const data: unknown = doc.toJS() ?? {};
+    const parsed = TenantFile.safeParse(data);
+    if (!parsed.success) {
+        for (const issue of parsed.error.issues) {
+            const where = issue.path.map(String).join(".");
+            if (issue.code === "unrecognized_keys") {
+                for (const key of issue.keys) add(where ? `${where}.${key}` : key, "unknown key (check its spelling against tenants/schema.json)");
+            } else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
+                add(where, `is required (${issue.expected})`);
+            } else {
+                add(where, issue.message);
+            }
+        }
+        return { problems };
+    }
+    const f = parsed.data;
+    if (f.name !== undefined && f.name !== name) add("name", `"${f.name}" does not match the file name "${name}": tenant name is the file name`);
+
+    const spec: TenantSpec = {
+        name,
+        file,
+        displayName: f.displayName,
+        platform: f.platform,
+        domains: {
+            production: f.domains.production,
+            dev: f.domains.dev ?? `dev.${f.domains.production}`,
+            aliases: f.domains.aliases,
+        },
+        dns: f.dns,
+        online: f.online,
+        admin: f.admin,
+        comingSoon: {
+            title: f.comingSoon.title ?? `${f.displayName}: coming soon`,
+            message: f.comingSoon.message ?? "This site is being built. Please come back soon.",
+        },
+        backup: f.backup,
+        database: databaseName(name),
+    };
+    if (f.domains.dev === undefined) {
+        const problem = hostProblem(spec.domains.dev);
+        if (problem) add("domains.dev", `default dev.<production> is not valid (${problem}): set domains.dev`);
+    }
+    // Within one file, each host once.
+    const seen = new Map<string, string>();
+    const fields: [string, string][] = [
+        ["domains.production", spec.domains.production],
+        ["domains.dev", spec.domains.dev],
+        ...spec.domains.aliases.map((a, i): [string, string] => [`domains.aliases.${i}`, a]),
+    ];
+    for (const [field, h] of fields) {
+        const first = seen.get(h);
+        if (first) add(field, `"${h}" is already used by ${first} in this file`);
+        else seen.set(h, field);
+    }
+    return problems.length > 0 ? { problems } : { spec, problems };
+}
+
+/** Rules across files: one host belongs to one tenant only. */
+export function crossFileProblems(specs: TenantSpec[]): Problem[] {
+    const problems: Problem[] = [];
+    const owner = new Map<string, TenantSpec>();
+    for (const spec of [...specs].sort((a, b) => a.name.localeCompare(b.name))) {
+        for (const h of new Set(hostsOf(spec))) {
+            const other = owner.get(h);
+            if (other) {
+                problems.push({
+                    file: spec.file,
+                    path: "domains",
+                    message: `host "${h}" already belongs to tenant "${other.name}" (${other.file}): a host may belong to one tenant only`,
+                });
+            } else {
+                owner.set(h, spec);
+            }
+        }
+    }
+    return problems;
+}
+
+/** The tenant files in a folder, sorted (`*.yaml` and `*.yml`). */
+export function tenantFiles(dir: string): string[] {
+    if (!fs.existsSync(dir)) return [];
+    return fs
+        .readdirSync(dir)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort()
+        .map((f) => path.join(dir, f));
+}
+
+/**
+ * Validates every tenant file in `dir`, collecting every problem. Specs are returned only when
+ * there is no problem at all, so a caller cannot declare from a partly valid set.
+ */
+export function loadTenants(dir: string): { specs: TenantSpec[]; problems: Problem[]; files: string[] } {
+    const files = tenantFiles(dir);
+    const specs: TenantSpec[] = [];
+    const problems: Problem[] = [];
+    const byName = new Map<string, string>();
+    for (const file of files) {
+        const name = tenantNameOf(file);
+        const dup = byName.get(name);
+        if (dup) problems.push({ file, path: "name", message: `tenant "${name}" is also defined by ${dup}` });
+        byName.set(name, file);
+        const r = parseTenant(file, fs.readFileSync(file, "utf8"));
+        problems.push(...r.problems);
+        if (r.spec) specs.push(r.spec);
+    }
+    problems.push(...crossFileProblems(specs));
+    return problems.length > 0 ? { specs: [], problems, files } : { specs, problems, files };
+}
+
+/** Thrown by the program when tenant files are invalid: the message lists every problem. */
+export class TenantValidationError extends Error {
+    constructor(readonly problems: Problem[]) {
+        super(`invalid tenant files:\n${problems.map(formatProblem).join("\n")}`);
+        this.name = "TenantValidationError";
+    }
+}
+
+/** The JSON Schema that tenant YAML files reference for editor completion. */
+export function tenantJsonSchema(): object {
+    const schema = z.toJSONSchema(TenantFile, { io: "input", target: "draft-7" }) as Record<string, unknown>;
+    return {
+        $schema: "http://json-schema.org/draft-07/schema#",
+        $id: "https://mokowaas.invalid/tenants/schema.json",
+        title: "MokoWaaS tenant",
+        description: "One client site. Generated from components/tenant-spec.ts by `npm run schema`; do not edit.",
+        ...Object.fromEntries(Object.entries(schema).filter(([k]) => k !== "$schema")),
+    };
+}

@@ -1,0 +1,78 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS\Command;
+
+use MokoWaaS\Cli\Args;
+use MokoWaaS\Cli\Command;
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+use MokoWaaS\PlatformConfig;
+
+final class PlatformCommand extends Command
+{
+    public static function summary(): string
+    {
+        return 'write the platform config (MySQL admin password on stdin)';
+    }
+
+    public static function usage(): string
+    {
+        return "usage: mokowaas platform init --mysql-host H --mysql-port P [--mysql-socket S] --mysql-user U\n"
+            . "                              --php-user W [--borg-repo R] [--web-url URL] [--ca-file F]\n"
+            . "                              [--hook-success URL ...] [--hook-failure URL ...]  < password\n"
+            . "       mokowaas platform show      (the config without its password, as JSON)";
+    }
+
+    public function run(array $argv): int
+    {
+        $args = Args::parse($argv, ['mysql-host', 'mysql-port', 'mysql-socket', 'mysql-user', 'php-user', 'borg-repo', 'web-url', 'ca-file'], [], ['hook-success', 'hook-failure']);
+        return match ($args->arg(0, 'init|show')) {
+            'init' => $this->init($args),
+            'show' => $this->show(),
+            default => throw new UserError('unknown subcommand: use init or show', ExitCode::USAGE),
+        };
+    }
+
+    private function init(Args $args): int
+    {
+        $port = $args->required('mysql-port');
+        if (!ctype_digit($port) || (int) $port < 1 || (int) $port > 65535) {
+            throw new UserError("--mysql-port must be a TCP port number, got \"$port\"");
+        }
+        $phpUser = $args->required('php-user');
+        if (function_exists('posix_getpwnam') && posix_getpwnam($phpUser) === false) {
+            throw new UserError("--php-user \"$phpUser\" is not a user on this server");
+        }
+        foreach (array_merge($args->all('hook-success'), $args->all('hook-failure')) as $url) {
+            if (!preg_match('#^https?://#', $url)) {
+                throw new UserError("hook \"$url\" must be an http(s) URL");
+            }
+        }
+        $password = rtrim($this->stdin(), "\r\n");
+        PlatformConfig::save($this->paths, [
+            'mysql' => [
+                'host' => $args->required('mysql-host'),
+                'port' => (int) $port,
+                'socket' => $args->option('mysql-socket'),
+                'user' => $args->required('mysql-user'),
+                'password' => $password,
+            ],
+            'phpUser' => $phpUser,
+            'borgRepo' => $args->option('borg-repo', $this->paths->backups() . '/borg'),
+            'webUrl' => $args->option('web-url', 'https://127.0.0.1'),
+            'caFile' => $args->option('ca-file'),
+            'hooks' => ['success' => $args->all('hook-success'), 'failure' => $args->all('hook-failure')],
+        ]);
+        $this->out('platform config written to ' . $this->paths->platformConfig());
+        return ExitCode::OK;
+    }
+
+    private function show(): int
+    {
+        $data = PlatformConfig::load($this->paths)->toArray();
+        unset($data['mysql']['password']);
+        $this->json($data);
+        return ExitCode::OK;
+    }
+}

@@ -1,0 +1,83 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+/**
+ * Every server path derives from one root, MOKOWAAS_ROOT (default "/"), so tests run the whole
+ * data plane inside a temporary folder.
+ */
+final class Paths
+{
+    public readonly string $root;
+
+    public function __construct(?string $root = null)
+    {
+        $root ??= (getenv('MOKOWAAS_ROOT') ?: '/');
+        $this->root = rtrim($root, '/');
+    }
+
+    public static function fromEnv(): self
+    {
+        return new self();
+    }
+
+    /** $ROOT/etc/mokowaas: platform config and the registry. */
+    public function etc(): string
+    {
+        return $this->root . '/etc/mokowaas';
+    }
+
+    /** The platform config file written by `platform init` (secrets: 0640 root:<php user>). */
+    public function platformConfig(): string
+    {
+        return $this->etc() . '/platform.php';
+    }
+
+    /** Borg passphrase, root-only (0600). */
+    public function borgPassphraseFile(): string
+    {
+        return $this->etc() . '/borg.passphrase';
+    }
+
+    /** $ROOT/etc/mokowaas/registry: one entry file per tenant plus the compiled host map. */
+    public function registry(): string
+    {
+        return $this->etc() . '/registry';
+    }
+
+    /** $ROOT/srv/mokowaas. */
+    public function srv(): string
+    {
+        return $this->root . '/srv/mokowaas';
+    }
+
+    public function releases(): string
+    {
+        return $this->srv() . '/releases';
+    }
+
+    /** Link to the Joomla release being served. */
+    public function current(): string
+    {
+        return $this->srv() . '/current';
+    }
+
+    /** Per-tenant storage (cache, tmp, logs, sessions, media), outside any document root. */
+    public function tenant(string $tenant): string
+    {
+        return $this->srv() . '/tenants/' . $tenant;
+    }
+
+    /** Locks for per-tenant operations (migrate, backup, restore, offboard). */
+    public function locks(): string
+    {
+        return $this->root . '/run/mokowaas/locks';
+    }
+
+    /** $ROOT/var/backups/mokowaas: the default Borg repository and safety copies. */
+    public function backups(): string
+    {
+        return $this->root . '/var/backups/mokowaas';
+    }
+}

@@ -1,0 +1,90 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+
+/**
+ * The platform config written by `mokowaas platform init` ($ROOT/etc/mokowaas/platform.php,
+ * 0640 root:<php user>: it holds the MySQL admin password).
+ *
+ * Shape: ['mysql' => ['host','port','socket','user','password'], 'phpUser', 'borgRepo',
+ *         'webUrl', 'caFile', 'hooks' => ['success' => [url...], 'failure' => [url...]]]
+ */
+final class PlatformConfig
+{
+    /** @param array<string, mixed> $data */
+    private function __construct(private readonly array $data)
+    {
+    }
+
+    public static function load(Paths $paths): self
+    {
+        $file = $paths->platformConfig();
+        if (!is_file($file)) {
+            throw new UserError("the platform is not initialized ($file missing): run `mokowaas platform init` first", ExitCode::NOT_READY);
+        }
+        $data = require $file;
+        if (!is_array($data) || !isset($data['mysql']) || !is_array($data['mysql'])) {
+            throw new UserError("$file is not a platform config: run `mokowaas platform init` again", ExitCode::NOT_READY);
+        }
+        return new self($data);
+    }
+
+    /** @param array<string, mixed> $data */
+    public static function save(Paths $paths, array $data): void
+    {
+        AtomicFile::writePhpArray($paths->platformConfig(), $data, 0640, $data['phpUser'] ?? null);
+    }
+
+    /** @return array{host: string, port: int, socket: ?string, user: string, password: string} */
+    public function mysql(): array
+    {
+        $m = $this->data['mysql'];
+        return [
+            'host' => (string) ($m['host'] ?? '127.0.0.1'),
+            'port' => (int) ($m['port'] ?? 3306),
+            'socket' => isset($m['socket']) && $m['socket'] !== '' ? (string) $m['socket'] : null,
+            'user' => (string) $m['user'],
+            'password' => (string) ($m['password'] ?? ''),
+        ];
+    }
+
+    public function phpUser(): string
+    {
+        return (string) ($this->data['phpUser'] ?? 'www-data');
+    }
+
+    public function borgRepo(Paths $paths): string
+    {
+        return (string) ($this->data['borgRepo'] ?? ($paths->backups() . '/borg'));
+    }
+
+    /** Base URL of the local web server (health checks send each tenant host's requests here). */
+    public function webUrl(): string
+    {
+        return (string) ($this->data['webUrl'] ?? 'https://127.0.0.1');
+    }
+
+    /** CA bundle that verifies the local web server's certificates (Caddy's local CA in tests). */
+    public function caFile(): ?string
+    {
+        $f = $this->data['caFile'] ?? null;
+        return is_string($f) && $f !== '' ? $f : null;
+    }
+
+    /** @return list<string> */
+    public function hooks(string $event): array
+    {
+        $h = $this->data['hooks'][$event] ?? [];
+        return is_array($h) ? array_values(array_map('strval', $h)) : [];
+    }
+
+    /** @return array<string, mixed> */
+    public function toArray(): array
+    {
+        return $this->data;
+    }
+}
