@@ -46,6 +46,33 @@ final class Paths
         return $this->etc() . '/registry';
     }
 
+    /** One entry file per tenant (secrets: 0640 root:<php user>, later root:<tenant user>). */
+    public function registryEntry(string $tenant): string
+    {
+        return $this->registry() . '/tenants/' . $tenant . '.php';
+    }
+
+    /** The compiled host map read on every request (host => tenant, role, online, state; no secrets). */
+    public function hostMap(): string
+    {
+        return $this->registry() . '/hosts.php';
+    }
+
+    /** Lock serializing every registry write. */
+    public function registryLock(): string
+    {
+        return $this->registry() . '/.lock';
+    }
+
+    /**
+     * $ROOT/srv/mokowaas/hosts: one link per served host to its tenant's media folder; Caddy serves
+     * a tenant's media from here by the request's host, so tenant A's media never answers on B's host.
+     */
+    public function mediaHosts(): string
+    {
+        return $this->srv() . '/hosts';
+    }
+
     /** $ROOT/srv/mokowaas. */
     public function srv(): string
     {

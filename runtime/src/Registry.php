@@ -1,0 +1,485 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+
+/**
+ * The server's materialized tenant registry, written only through this class (`mokowaas registry`,
+ * `tenant seed`, `offboard`...). Layout under $ROOT/etc/mokowaas/registry (0750 root:<php user>):
+ *   tenants/<tenant>.php  one entry per tenant, with secrets (0640 root:<php user>; named by tenant so
+ *                         a later per-tenant Unix user can be given its own file alone)
+ *   hosts.php             the compiled host map (see HostMap), no secrets
+ *   .lock                 every write holds it; files are replaced by write + rename
+ * Write order is entry, then host map, then media links: a run that dies half-way leaves state
+ * that the same command, run again, completes.
+ */
+final class Registry
+{
+    public const STATES = ['provisioning', 'ready', 'offboarding'];
+    public const TENANT_NAME = '/^[a-z][a-z0-9-]{1,30}\z/';
+    /** Per-tenant folders under Paths::tenant(): mode of each (media is served by the web server). */
+    public const FOLDERS = ['cache' => 0750, 'tmp' => 0750, 'logs' => 0750, 'sessions' => 0700, 'media' => 0755];
+    /** Media subfolders Joomla's local filesystem plugin is pointed at (set in each tenant's database). */
+    public const MEDIA_DIRS = ['images', 'files'];
+    private const LOCK_WAIT_SECONDS = 60;
+
+    private ?string $phpUser = null;
+
+    public function __construct(private readonly Paths $paths)
+    {
+    }
+
+    /** The full entry, secrets included, or null when the tenant has none. */
+    public function get(string $tenant): ?array
+    {
+        self::assertTenantName($tenant);
+        $file = $this->paths->registryEntry($tenant);
+        if (!is_file($file)) {
+            return null;
+        }
+        $entry = (static fn (string $f): mixed => include $f)($file);
+        if (!is_array($entry) || ($entry['tenant'] ?? null) !== $tenant) {
+            throw new \RuntimeException("$file is not the registry entry of $tenant");
+        }
+        return $entry;
+    }
+
+    /**
+     * Validates and stores one entry: entry file, host map and folders. A new tenant starts in
+     * state "provisioning"; an existing entry keeps its state. Throws UserError and changes nothing
+     * when the entry is invalid or names a host another tenant holds.
+     */
+    public function put(array $entry): void
+    {
+        $problems = self::validate($entry);
+        if ($problems !== []) {
+            throw new UserError(self::describe($entry, $problems));
+        }
+        $tenant = $entry['tenant'];
+        $this->withLock(function () use ($entry, $tenant): void {
+            $map = HostMap::load($this->paths->hostMap());
+            $taken = [];
+            foreach (HostMap::hostsOf($entry) as $host) {
+                $owner = $map->owner($host);
+                if ($owner !== null && $owner !== $tenant) {
+                    $taken[] = "hosts: \"$host\" belongs to tenant $owner (remove it there first)";
+                }
+            }
+            if ($taken !== []) {
+                throw new UserError(self::describe($entry, $taken));
+            }
+            $old = $this->get($tenant);
+            $entry['state'] = $old['state'] ?? 'provisioning';
+            $this->createFolders($tenant);
+            $this->store($entry, $old, $map);
+        });
+    }
+
+    /** Removes the tenant's hosts from the host map, its media links and its entry. Folders stay. */
+    public function remove(string $tenant): void
+    {
+        self::assertTenantName($tenant);
+        $this->withLock(function () use ($tenant): void {
+            $old = $this->get($tenant);
+            $map = HostMap::load($this->paths->hostMap())->withoutTenant($tenant);
+            $this->writeMap($map);
+            if ($old !== null) {
+                $this->syncMediaLinks(null, $old);
+            }
+            $file = $this->paths->registryEntry($tenant);
+            if (is_file($file) && !unlink($file)) {
+                throw new \RuntimeException("cannot remove $file");
+            }
+        });
+    }
+
+    /** Sets the server-side state: provisioning, ready, or offboarding (out of the host map). */
+    public function setState(string $tenant, string $state): void
+    {
+        self::assertTenantName($tenant);
+        if (!in_array($state, self::STATES, true)) {
+            throw new UserError("state \"$state\" is not one of " . implode(', ', self::STATES));
+        }
+        $this->withLock(function () use ($tenant, $state): void {
+            $old = $this->get($tenant);
+            if ($old === null) {
+                throw new UserError("tenant $tenant has no registry entry: run `mokowaas registry put $tenant` first", ExitCode::NOT_READY);
+            }
+            $entry = $old;
+            $entry['state'] = $state;
+            $this->store($entry, $old, HostMap::load($this->paths->hostMap()));
+        });
+    }
+
+    /**
+     * Every entry without its secrets (db.password, secret), sorted by tenant.
+     *
+     * @return list<array<string, mixed>>
+     */
+    public function list(): array
+    {
+        $out = [];
+        foreach ($this->tenants() as $tenant) {
+            $entry = $this->get($tenant);
+            if ($entry !== null) {
+                $out[] = self::withoutSecrets($entry);
+            }
+        }
+        return $out;
+    }
+
+    /** @return list<string> tenants that have an entry, sorted */
+    public function tenants(): array
+    {
+        $names = [];
+        foreach (glob($this->paths->registry() . '/tenants/*.php') ?: [] as $file) {
+            $name = basename($file, '.php');
+            if (preg_match(self::TENANT_NAME, $name)) {
+                $names[] = $name;
+            }
+        }
+        sort($names, SORT_STRING);
+        return $names;
+    }
+
+    public function tenantDir(string $tenant): string
+    {
+        self::assertTenantName($tenant);
+        return $this->paths->tenant($tenant);
+    }
+
+    /**
+     * Recompiles the host map and the media links from the entry files (repair after a crash or a
+     * hand edit). Fails without writing when two entries claim one host.
+     */
+    public function rebuild(): void
+    {
+        $this->withLock(function (): void {
+            $map = HostMap::empty();
+            $entries = [];
+            foreach ($this->tenants() as $tenant) {
+                $entry = $this->get($tenant);
+                if ($entry === null) {
+                    continue;
+                }
+                foreach (HostMap::hostsOf($entry) as $host) {
+                    $owner = $map->owner($host);
+                    if ($owner !== null && $owner !== $tenant) {
+                        throw new UserError("host \"$host\" is claimed by both $owner and $tenant: fix one entry with `mokowaas registry put`", ExitCode::FAILED);
+                    }
+                }
+                $map = $map->withTenant($entry);
+                $entries[] = $entry;
+            }
+            $this->writeMap($map);
+            foreach ($entries as $entry) {
+                $this->syncMediaLinks($entry, $entry);
+            }
+        });
+    }
+
+    /**
+     * Every problem of an entry, as "field: message" (empty when it is valid). Pure: tests call it.
+     *
+     * @return list<string>
+     */
+    public static function validate(mixed $entry): array
+    {
+        if (!is_array($entry) || array_is_list($entry) && $entry !== []) {
+            return ['(entry): must be a JSON object'];
+        }
+        $p = [];
+        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup'];
+        foreach (array_diff(array_keys($entry), $allowed) as $key) {
+            $p[] = $key === 'state'
+                ? 'state: is set by the server (`tenant seed`, `offboard`), not by `registry put`'
+                : "$key: unknown field (allowed: " . implode(', ', $allowed) . ')';
+        }
+        $str = static fn (mixed $v, int $max = 255): bool => is_string($v) && $v !== '' && strlen($v) <= $max;
+
+        if (!is_string($entry['tenant'] ?? null) || !preg_match(self::TENANT_NAME, $entry['tenant'])) {
+            $p[] = 'tenant: must be 2 to 31 of a-z, 0-9 and "-", starting with a letter';
+        }
+
+        $hosts = $entry['hosts'] ?? null;
+        if (!is_array($hosts)) {
+            $p[] = 'hosts: must be an object {"dev", "production", "aliases"}';
+        } else {
+            foreach (array_diff(array_keys($hosts), ['dev', 'production', 'aliases']) as $key) {
+                $p[] = "hosts.$key: unknown field (allowed: dev, production, aliases)";
+            }
+            $all = [];
+            foreach (['dev', 'production'] as $role) {
+                $h = $hosts[$role] ?? null;
+                if (!is_string($h)) {
+                    $p[] = "hosts.$role: is required (a host name)";
+                } elseif (($why = Host::problem($h)) !== null) {
+                    $p[] = "hosts.$role: $why";
+                } else {
+                    $all[] = $h;
+                }
+            }
+            $aliases = $hosts['aliases'] ?? [];
+            if (!is_array($aliases) || !array_is_list($aliases)) {
+                $p[] = 'hosts.aliases: must be a list of host names';
+            } else {
+                foreach ($aliases as $i => $a) {
+                    if (!is_string($a)) {
+                        $p[] = "hosts.aliases[$i]: must be a host name";
+                    } elseif (($why = Host::problem($a)) !== null) {
+                        $p[] = "hosts.aliases[$i]: $why";
+                    } else {
+                        $all[] = $a;
+                    }
+                }
+            }
+            foreach (array_unique(array_diff_assoc($all, array_unique($all))) as $dup) {
+                $p[] = "hosts: \"$dup\" is named more than once";
+            }
+        }
+
+        if (!is_bool($entry['online'] ?? null)) {
+            $p[] = 'online: is required (true or false)';
+        }
+
+        $db = $entry['db'] ?? null;
+        if (!is_array($db)) {
+            $p[] = 'db: must be an object {"host", "port", "name", "user", "password", "prefix"}';
+        } else {
+            foreach (array_diff(array_keys($db), ['host', 'port', 'name', 'user', 'password', 'prefix']) as $key) {
+                $p[] = "db.$key: unknown field (allowed: host, port, name, user, password, prefix)";
+            }
+            if (!$str($db['host'] ?? null) || !preg_match('/^[A-Za-z0-9.:-]+\z/', $db['host'])) {
+                $p[] = 'db.host: must be a host name or IP address';
+            }
+            if (!is_int($db['port'] ?? null) || $db['port'] < 1 || $db['port'] > 65535) {
+                $p[] = 'db.port: must be a TCP port number (1-65535)';
+            }
+            if (!is_string($db['name'] ?? null) || !preg_match('/^[A-Za-z0-9_]{1,64}\z/', $db['name'])) {
+                $p[] = 'db.name: must be 1 to 64 of A-Z, a-z, 0-9 and "_"';
+            }
+            if (!is_string($db['user'] ?? null) || !preg_match('/^[A-Za-z0-9_.-]{1,80}\z/', $db['user'])) {
+                $p[] = 'db.user: must be 1 to 80 of A-Z, a-z, 0-9, ".", "-" and "_"';
+            }
+            if (!$str($db['password'] ?? null, 1024)) {
+                $p[] = 'db.password: is required (a non-empty string)';
+            }
+            if (!is_string($db['prefix'] ?? null) || !preg_match('/^[A-Za-z][A-Za-z0-9]{0,14}_\z/', $db['prefix'])) {
+                $p[] = 'db.prefix: must be a letter, up to 14 letters or digits, and "_" (e.g. "jos_")';
+            }
+        }
+
+        if (!is_string($entry['secret'] ?? null) || strlen($entry['secret']) < 8 || strlen($entry['secret']) > 1024) {
+            $p[] = 'secret: is required (8 to 1024 characters, different for every tenant)';
+        }
+        if (!$str($entry['siteName'] ?? null, 200)) {
+            $p[] = 'siteName: is required (1 to 200 characters)';
+        }
+
+        $mail = $entry['mail'] ?? null;
+        if (!is_array($mail)) {
+            $p[] = 'mail: must be an object {"from", "fromName"}';
+        } else {
+            foreach (array_diff(array_keys($mail), ['from', 'fromName']) as $key) {
+                $p[] = "mail.$key: unknown field (allowed: from, fromName)";
+            }
+            if (!is_string($mail['from'] ?? null) || !preg_match('/^[^@\s]+@[^@\s]+\.[^@\s]+\z/', $mail['from'])) {
+                $p[] = 'mail.from: must be an e-mail address';
+            }
+            if (!$str($mail['fromName'] ?? null, 200)) {
+                $p[] = 'mail.fromName: is required (1 to 200 characters)';
+            }
+        }
+
+        if (array_key_exists('comingSoon', $entry)) {
+            $cs = $entry['comingSoon'];
+            if (!is_array($cs) || (array_is_list($cs) && $cs !== [])) {
+                $p[] = 'comingSoon: must be an object {"title", "message"}';
+            } else {
+                foreach (array_diff(array_keys($cs), ['title', 'message']) as $key) {
+                    $p[] = "comingSoon.$key: unknown field (allowed: title, message)";
+                }
+                foreach (['title' => 200, 'message' => 2000] as $key => $max) {
+                    if (array_key_exists($key, $cs) && !$str($cs[$key], $max)) {
+                        $p[] = "comingSoon.$key: must be 1 to $max characters";
+                    }
+                }
+            }
+        }
+
+        if (array_key_exists('backup', $entry)) {
+            $keep = is_array($entry['backup']) ? ($entry['backup']['keep'] ?? []) : null;
+            if (!is_array($entry['backup']) || array_diff(array_keys($entry['backup']), ['keep']) !== [] || !is_array($keep)) {
+                $p[] = 'backup: must be an object {"keep": {"daily", "weekly", "monthly"}}';
+            } else {
+                foreach ($keep as $key => $n) {
+                    if (!in_array($key, ['daily', 'weekly', 'monthly'], true)) {
+                        $p[] = "backup.keep.$key: unknown field (allowed: daily, weekly, monthly)";
+                    } elseif (!is_int($n) || $n < 0 || $n > 1000) {
+                        $p[] = "backup.keep.$key: must be a whole number from 0 to 1000";
+                    }
+                }
+            }
+        }
+        return $p;
+    }
+
+    /** @return array<string, mixed> the entry without db.password and secret */
+    public static function withoutSecrets(array $entry): array
+    {
+        unset($entry['db']['password'], $entry['secret']);
+        return $entry;
+    }
+
+    public static function assertTenantName(string $tenant): void
+    {
+        if (!preg_match(self::TENANT_NAME, $tenant)) {
+            throw new UserError("\"$tenant\" is not a tenant name (2 to 31 of a-z, 0-9 and \"-\", starting with a letter)");
+        }
+    }
+
+    /** @param list<string> $problems */
+    private static function describe(mixed $entry, array $problems): string
+    {
+        $name = is_array($entry) && is_string($entry['tenant'] ?? null) ? $entry['tenant'] : '?';
+        return "invalid registry entry for tenant $name (nothing was changed):\n  " . implode("\n  ", $problems);
+    }
+
+    /** Writes entry, host map and media links, in that order. */
+    private function store(array $entry, ?array $old, HostMap $map): void
+    {
+        $this->ensureRegistryDirs();
+        AtomicFile::writePhpArray($this->paths->registryEntry($entry['tenant']), $entry, 0640, $this->phpGroup());
+        $this->writeMap($map->withTenant($entry));
+        $this->syncMediaLinks($entry, $old);
+    }
+
+    private function writeMap(HostMap $map): void
+    {
+        $this->ensureRegistryDirs();
+        AtomicFile::writePhpArray($this->paths->hostMap(), $map->toArray(), 0640, $this->phpGroup());
+    }
+
+    /**
+     * One link per served host, $ROOT/srv/mokowaas/hosts/<host> -> ../tenants/<tenant>/media; links of
+     * hosts the entry no longer serves (or of the old entry) go.
+     */
+    private function syncMediaLinks(?array $entry, ?array $old): void
+    {
+        $dir = $this->paths->mediaHosts();
+        $this->ensureDir($dir, 0755, null);
+        $served = $entry === null ? [] : HostMap::servedHosts($entry);
+        $named = array_unique(array_merge($entry === null ? [] : HostMap::hostsOf($entry), $old === null ? [] : HostMap::hostsOf($old)));
+        foreach ($named as $host) {
+            $link = "$dir/$host";
+            if (!in_array($host, $served, true)) {
+                if (is_link($link) && !unlink($link)) {
+                    throw new \RuntimeException("cannot remove $link");
+                }
+                continue;
+            }
+            $target = '../tenants/' . $entry['tenant'] . '/media';
+            if (is_link($link) && readlink($link) === $target) {
+                continue;
+            }
+            $tmp = "$dir/.$host." . bin2hex(random_bytes(4));
+            if (!symlink($target, $tmp) || !rename($tmp, $link)) {
+                @unlink($tmp);
+                throw new \RuntimeException("cannot link $link to $target");
+            }
+        }
+    }
+
+    /** cache, tmp, logs, sessions and media (with images, files) under the tenant folder, owned by the PHP user. */
+    private function createFolders(string $tenant): void
+    {
+        $user = posix_geteuid() === 0 ? $this->phpUser() : null;
+        $group = $this->phpGroup();
+        $this->ensureDir($this->paths->srv(), 0755, null);
+        $this->ensureDir($this->paths->srv() . '/tenants', 0755, null);
+        $base = $this->paths->tenant($tenant);
+        // Traversable, not listable: the web server reaches media inside it.
+        $this->ensureDir($base, 0711, $group, $user);
+        foreach (self::FOLDERS as $name => $mode) {
+            $this->ensureDir("$base/$name", $mode, $group, $user);
+        }
+        foreach (self::MEDIA_DIRS as $name) {
+            $this->ensureDir("$base/media/$name", 0755, $group, $user);
+        }
+    }
+
+    private function ensureRegistryDirs(): void
+    {
+        $group = $this->phpGroup();
+        $this->ensureDir($this->paths->etc(), 0750, $group);
+        $this->ensureDir($this->paths->registry(), 0750, $group);
+        $this->ensureDir($this->paths->registry() . '/tenants', 0750, $group);
+    }
+
+    /** Creates $dir if missing; as root, sets mode and owner/group even if it existed. */
+    private function ensureDir(string $dir, int $mode, ?string $group, ?string $owner = null): void
+    {
+        if (!is_dir($dir) && !@mkdir($dir, $mode, true) && !is_dir($dir)) {
+            throw new \RuntimeException("cannot create folder $dir");
+        }
+        if (posix_geteuid() !== 0) {
+            return;
+        }
+        if ((fileperms($dir) & 0777) !== $mode) {
+            chmod($dir, $mode);
+        }
+        if ($owner !== null && !chown($dir, $owner)) {
+            throw new \RuntimeException("cannot give $dir to user $owner");
+        }
+        if ($group !== null && !chgrp($dir, $group)) {
+            throw new \RuntimeException("cannot give $dir to group $group");
+        }
+    }
+
+    /** Runs $fn holding the registry lock; waits up to a minute for another writer. */
+    private function withLock(callable $fn): void
+    {
+        $this->ensureDir($this->paths->etc(), 0750, null);
+        $this->ensureDir($this->paths->registry(), 0750, null);
+        $lock = fopen($this->paths->registryLock(), 'c');
+        if ($lock === false) {
+            throw new \RuntimeException('cannot open ' . $this->paths->registryLock());
+        }
+        try {
+            $until = microtime(true) + self::LOCK_WAIT_SECONDS;
+            while (!flock($lock, LOCK_EX | LOCK_NB)) {
+                if (microtime(true) > $until) {
+                    throw new UserError('the registry is locked by another run for over ' . self::LOCK_WAIT_SECONDS . ' s: retry later', ExitCode::LOCKED);
+                }
+                usleep(random_int(5_000, 20_000));
+            }
+            clearstatcache();
+            $fn();
+        } finally {
+            flock($lock, LOCK_UN);
+            fclose($lock);
+        }
+    }
+
+    private function phpUser(): string
+    {
+        return $this->phpUser ??= PlatformConfig::load($this->paths)->phpUser();
+    }
+
+    /** The PHP user's primary group, for files PHP must read; none when not root (nothing to give). */
+    private function phpGroup(): ?string
+    {
+        if (posix_geteuid() !== 0) {
+            return null;
+        }
+        $pw = posix_getpwnam($this->phpUser());
+        $group = $pw === false ? false : posix_getgrgid($pw['gid']);
+        if ($group === false) {
+            throw new UserError('the PHP user "' . $this->phpUser() . '" of the platform config does not exist: run `mokowaas platform init` again', ExitCode::NOT_READY);
+        }
+        return $group['name'];
+    }
+}
