@@ -1,0 +1,95 @@
+/**
+ * The contract between a platform stack and its tenant stacks: the outputs a platform exports
+ * (infra/platform.ts writes them) and how a tenant stack reads them through a StackReference.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { SshConnection } from "./server-command";
+
+/** MySQL as seen from both sides. */
+export interface PlatformMysql {
+    /** host:port the control machine's mysql provider dials (the SSH tunnel's local end by default). */
+    endpoint: string;
+    /** The mysql provider's tls setting ("false", "skip-verify" or "true"). */
+    tls: string;
+    /** How the SERVER reaches MySQL (written into each tenant's registry entry). */
+    serverHost: string;
+    serverPort: number;
+    /** Host part of tenant MySQL users: where the server's PHP connects from. */
+    tenantUserHost: string;
+}
+
+/** The SSH tunnel a control machine opens to reach the server's loopback-only MySQL (null: none needed). */
+export interface PlatformTunnel {
+    localPort: number;
+    remoteHost: string;
+    remotePort: number;
+}
+
+/** Every output of a platform stack. `ssh` and `mysqlAdmin` are secrets. */
+export interface PlatformExports {
+    /** The platform's DNS name: target of every tenant CNAME. */
+    hostname: string;
+    ipv4: string;
+    /** "" when the server has no IPv6. */
+    ipv6: string;
+    ssh: { host: string; port: number; user: string; privateKey: string; hostKey?: string };
+    mysql: PlatformMysql;
+    tunnel: PlatformTunnel | null;
+    mysqlAdmin: { username: string; password: string };
+    /** Command prefix that runs the server CLI, e.g. `sudo env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas`. */
+    mokowaas: string;
+    /** Joomla release being served. */
+    joomlaVersion: string;
+}
+
+/** A platform as a tenant stack uses it: plain facts known at preview, secrets as secret outputs. */
+export interface PlatformRef {
+    /** Stack name of the platform (the tenant YAML's `platform`). */
+    name: string;
+    hostname: string;
+    ipv4: string;
+    ipv6: string;
+    ssh: pulumi.Output<SshConnection>;
+    mysql: PlatformMysql;
+    mysqlAdmin: pulumi.Output<{ username: string; password: string }>;
+    mokowaas: string;
+}
+
+/** The StackReference name of a platform, for the default (self-managed file) backend. */
+export function platformStackName(platform: string, override?: string): string {
+    return override ?? `organization/mokowaas/${platform}`;
+}
+
+/**
+ * Reads a platform stack. Plain values are resolved now (so the tenant's resource graph, e.g. its
+ * AAAA records, is known at preview); secrets stay secret outputs.
+ */
+export async function readPlatform(
+    platform: string,
+    opts: { stackName?: string; mysqlEndpoint?: string; parent?: pulumi.Resource } = {},
+): Promise<PlatformRef> {
+    const stackName = platformStackName(platform, opts.stackName);
+    const ref = new pulumi.StackReference(`platform-${platform}`, { name: stackName }, { parent: opts.parent });
+    const plain = async <T>(key: keyof PlatformExports): Promise<T> => {
+        const details = await ref.getOutputDetails(key);
+        const value = details.value ?? details.secretValue;
+        if (value === undefined) {
+            throw new Error(
+                `platform stack "${stackName}" has no output "${key}": run \`pulumi up -s ${platform}\` first, ` +
+                    `or set mokowaas:platformStack to the platform's full stack name`,
+            );
+        }
+        return value as T;
+    };
+    const mysql = await plain<PlatformMysql>("mysql");
+    return {
+        name: platform,
+        hostname: await plain<string>("hostname"),
+        ipv4: await plain<string>("ipv4"),
+        ipv6: (await ref.getOutputDetails("ipv6")).value ?? "",
+        ssh: pulumi.secret(ref.requireOutput("ssh")) as pulumi.Output<SshConnection>,
+        mysql: { ...mysql, endpoint: opts.mysqlEndpoint ?? mysql.endpoint },
+        mysqlAdmin: pulumi.secret(ref.requireOutput("mysqlAdmin")) as pulumi.Output<{ username: string; password: string }>,
+        mokowaas: await plain<string>("mokowaas"),
+    };
+}
