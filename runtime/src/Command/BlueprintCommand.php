@@ -1,0 +1,50 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS\Command;
+
+use MokoWaaS\Blueprint;
+use MokoWaaS\Cli\Args;
+use MokoWaaS\Cli\Command;
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+use MokoWaaS\PlatformConfig;
+
+final class BlueprintCommand extends Command
+{
+    public static function summary(): string
+    {
+        return 'build the blueprint database new tenants are copied from';
+    }
+
+    public static function usage(): string
+    {
+        return "usage: mokowaas blueprint create --release DIR [--sql-only] [--database NAME (default mokowaas_blueprint)]\n"
+            . "       mokowaas blueprint show\n"
+            . "  create runs Joomla's CLI installer in a throwaway copy of DIR; with --sql-only, or when the\n"
+            . "  installer cannot run here (no installation/joomla.php, PHP older than Joomla's minimum), it\n"
+            . "  applies installation/sql/mysql/{base,supports,extensions}.sql itself.";
+    }
+
+    public function run(array $argv): int
+    {
+        $args = Args::parse($argv, ['release', 'database'], ['sql-only']);
+        $sub = $args->arg(0, 'create|show');
+        $blueprint = new Blueprint($this->paths, PlatformConfig::load($this->paths));
+        if ($sub === 'show') {
+            $meta = $blueprint->meta() ?? throw new UserError('there is no blueprint yet: run `mokowaas blueprint create --release DIR`', ExitCode::NOT_READY);
+            $this->json($meta);
+            return ExitCode::OK;
+        }
+        if ($sub !== 'create') {
+            throw new UserError("unknown subcommand \"$sub\": use create or show", ExitCode::USAGE);
+        }
+        $release = $args->required('release');
+        if (!is_dir($release)) {
+            throw new UserError("--release $release is not a folder");
+        }
+        $meta = $blueprint->create($release, $args->flag('sql-only'), fn (string $l) => $this->err($l), $args->option('database'));
+        $this->out("blueprint {$meta['database']} built from Joomla {$meta['joomlaVersion']} ({$meta['method']}), schema {$meta['schemaVersion']}");
+        return ExitCode::OK;
+    }
+}

@@ -1,0 +1,86 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS\Command;
+
+use MokoWaaS\Blueprint;
+use MokoWaaS\Cli\Args;
+use MokoWaaS\Cli\Command;
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+use MokoWaaS\Lock;
+use MokoWaaS\PlatformConfig;
+use MokoWaaS\Registry;
+
+final class TenantCommand extends Command
+{
+    public static function summary(): string
+    {
+        return 'seed a tenant database from the blueprint (super user JSON on stdin)';
+    }
+
+    public static function usage(): string
+    {
+        return "usage: mokowaas tenant seed <tenant>  < {\"username\": \"...\", \"email\": \"...\", \"password\": \"...\"[, \"name\": \"...\"]}\n"
+            . "  Copies the blueprint into the tenant's empty database (refused, exit 6, when it holds tables),\n"
+            . "  sets the super user and media settings, and marks the tenant ready.";
+    }
+
+    public function run(array $argv): int
+    {
+        $args = Args::parse($argv);
+        if ($args->arg(0, 'seed') !== 'seed') {
+            throw new UserError('unknown subcommand: use seed', ExitCode::USAGE);
+        }
+        $tenant = $args->arg(1, 'tenant');
+        $registry = new Registry($this->paths);
+        Registry::assertTenantName($tenant);
+        $admin = self::parseAdmin($this->stdin());
+        $entry = $registry->get($tenant) ?? throw new UserError("tenant $tenant has no registry entry: run `mokowaas registry put $tenant` first", ExitCode::NOT_READY);
+        $lock = Lock::tenant($this->paths, $tenant);
+        (new Blueprint($this->paths, PlatformConfig::load($this->paths)))->seed($entry, $admin);
+        $registry->setState($tenant, 'ready');
+        $lock->release();
+        $this->out("tenant $tenant seeded from the blueprint and ready (super user {$admin['username']})");
+        return ExitCode::OK;
+    }
+
+    /** @return array{username: string, email: string, password: string, name: string} */
+    public static function parseAdmin(string $json): array
+    {
+        try {
+            $in = json_decode($json, true, 8, JSON_THROW_ON_ERROR);
+        } catch (\JsonException $e) {
+            throw new UserError('stdin: not JSON (' . $e->getMessage() . '): send {"username","email","password"}');
+        }
+        if (!is_array($in)) {
+            throw new UserError('stdin: must be a JSON object {"username","email","password"}');
+        }
+        $p = [];
+        foreach (array_diff(array_keys($in), ['username', 'email', 'password', 'name']) as $k) {
+            $p[] = "$k: unknown field (allowed: username, email, password, name)";
+        }
+        $username = $in['username'] ?? null;
+        if (!is_string($username) || !preg_match('/^[A-Za-z0-9._-]{2,100}\z/', $username)) {
+            $p[] = 'username: must be 2 to 100 letters, digits, dots, hyphens or underscores';
+        }
+        $email = $in['email'] ?? null;
+        if (!is_string($email) || filter_var($email, FILTER_VALIDATE_EMAIL) === false || strlen($email) > 100) {
+            $p[] = 'email: must be an e-mail address (at most 100 characters)';
+        }
+        $password = $in['password'] ?? null;
+        if (!is_string($password) || strlen($password) < 12) {
+            $p[] = 'password: must be at least 12 characters';
+        } elseif (strlen($password) > 72) {
+            $p[] = 'password: must be at most 72 bytes (bcrypt ignores the rest)';
+        }
+        $name = $in['name'] ?? 'Super User';
+        if (!is_string($name) || $name === '' || strlen($name) > 400) {
+            $p[] = 'name: must be 1 to 400 characters';
+        }
+        if ($p !== []) {
+            throw new UserError("invalid super user on stdin (nothing was changed):\n  " . implode("\n  ", $p));
+        }
+        return ['username' => $username, 'email' => $email, 'password' => $password, 'name' => $name];
+    }
+}

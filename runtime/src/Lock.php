@@ -1,0 +1,69 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+
+/**
+ * flock-based locks under Paths::locks(): one per tenant (migrate, seed, backup, restore, offboard
+ * never interleave on one tenant) and one for the blueprint. The kernel drops a lock when its
+ * process dies, so a crashed run never leaves a stale lock behind.
+ */
+final class Lock
+{
+    /** @param resource $handle */
+    private function __construct(private $handle, public readonly string $name)
+    {
+    }
+
+    /**
+     * Waits up to $timeout seconds (0 = do not wait) for the lock.
+     *
+     * @throws UserError (exit 5) when another run still holds it
+     */
+    public static function acquire(Paths $paths, string $name, float $timeout = 600.0, bool $shared = false): self
+    {
+        if (!preg_match('/^[a-z0-9][a-z0-9._-]*$/', $name)) {
+            throw new \InvalidArgumentException("bad lock name $name");
+        }
+        $dir = $paths->locks();
+        if (!is_dir($dir) && !@mkdir($dir, 0750, true) && !is_dir($dir)) {
+            throw new \RuntimeException("cannot create lock folder $dir");
+        }
+        $file = "$dir/$name.lock";
+        $h = fopen($file, 'c');
+        if ($h === false) {
+            throw new \RuntimeException("cannot open lock file $file");
+        }
+        $op = ($shared ? LOCK_SH : LOCK_EX) | LOCK_NB;
+        $until = microtime(true) + $timeout;
+        while (!flock($h, $op)) {
+            if (microtime(true) >= $until) {
+                fclose($h);
+                throw new UserError("\"$name\" is locked by another mokowaas run ($file): wait for it to finish", ExitCode::LOCKED);
+            }
+            usleep(100_000);
+        }
+        return new self($h, $name);
+    }
+
+    public static function tenant(Paths $paths, string $tenant, float $timeout = 600.0): self
+    {
+        return self::acquire($paths, 'tenant-' . $tenant, $timeout);
+    }
+
+    public function release(): void
+    {
+        if (is_resource($this->handle)) {
+            flock($this->handle, LOCK_UN);
+            fclose($this->handle);
+        }
+    }
+
+    public function __destruct()
+    {
+        $this->release();
+    }
+}
