@@ -117,7 +117,3 @@ export function detectChanges(repo: string, rangeText: string): ChangeSet {
     return { range, tenants, shared };
 }
 
-/** Stack config files of stacks that are tenants (Pulumi.<tenant>.yaml) count as tenant changes. */
-export function platformConfigChanges(changes: ChangeSet, tenantNames: ReadonlySet<string>): SharedChange[] {
-    return changes.shared.filter((s) => s.affects.platform !== undefined && !tenantNames.has(s.affects.platform));
-}

@@ -1,0 +1,61 @@
+/**
+ * Where the Pulumi engine and its state live for fleet runs: the CLI that scripts/install-pulumi.sh
+ * put under .cache/pulumi (or one on PATH), the backend (PULUMI_BACKEND_URL, default a file
+ * backend in `<repo>/.pulumi`), and the passphrase (PULUMI_CONFIG_PASSPHRASE or _FILE).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
+export interface Engine {
+    /** Absolute path of the `pulumi` binary. */
+    command: string;
+    /** PULUMI_HOME holding the plugins, when the cached install is used. */
+    home?: string;
+    version: string;
+}
+
+/** The CLI in the project cache first (install-pulumi.sh), then one on PATH; undefined with the reason when neither runs. */
+export function findEngine(repo: string, env: NodeJS.ProcessEnv = process.env): { engine?: Engine; reason?: string } {
+    const cacheRoot = path.join(repo, ".cache", "pulumi");
+    const candidates: { command: string; home?: string }[] = [];
+    const cached = path.join(cacheRoot, "bin", "pulumi");
+    if (fs.existsSync(cached)) candidates.push({ command: cached, home: env.PULUMI_HOME ?? cacheRoot });
+    for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
+        const p = path.join(dir, "pulumi");
+        if (fs.existsSync(p)) {
+            candidates.push({ command: p, home: env.PULUMI_HOME });
+            break;
+        }
+    }
+    const tried: string[] = [];
+    for (const c of candidates) {
+        try {
+            const version = execFileSync(c.command, ["version"], { encoding: "utf8", env: { ...env, PULUMI_SKIP_UPDATE_CHECK: "true" }, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 }).trim();
+            return { engine: { command: c.command, home: c.home, version } };
+        } catch (e) {
+            tried.push(`${c.command}: ${(e as Error).message.split("\n")[0]}`);
+        }
+    }
+    return {
+        reason:
+            tried.length > 0
+                ? `the Pulumi CLI does not run (${tried.join("; ")})`
+                : `no Pulumi CLI: neither ${path.relative(repo, cached)} nor pulumi on PATH (run bash scripts/install-pulumi.sh)`,
+    };
+}
+
+/** Backend URL and passphrase for the workspace; a clear error when the passphrase is missing. */
+export function engineEnv(repo: string, engine: Engine, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const out: Record<string, string> = {
+        PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(repo, ".pulumi")}`,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
+    };
+    if (engine.home) out.PULUMI_HOME = engine.home;
+    if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE;
+    else if (env.PULUMI_CONFIG_PASSPHRASE_FILE) out.PULUMI_CONFIG_PASSPHRASE_FILE = env.PULUMI_CONFIG_PASSPHRASE_FILE;
+    else throw new Error("PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) is not set: the stacks' secrets are encrypted with it; export it or set the CI secret");
+    if (out.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(out.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
+    return out;
+}

@@ -1,0 +1,26 @@
+/** `npm run fleet -- <preview|up|destroy|status> ...`: see fleet/cli.ts for the options and exit codes. */
+import * as path from "node:path";
+import { AutomationRunner } from "../fleet/automation";
+import { runCli } from "../fleet/cli";
+import { engineEnv, findEngine } from "../fleet/engine";
+import { tunnelOpener } from "../fleet/tunnels";
+
+const repo = path.join(__dirname, "..");
+
+runCli(process.argv.slice(2), {
+    repo,
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    openTunnel: tunnelOpener(repo),
+    makeRunner: async () => {
+        const { engine, reason } = findEngine(repo);
+        if (!engine) throw new Error(`${reason}: nothing ran`);
+        return AutomationRunner.create(repo, engine, engineEnv(repo, engine));
+    },
+}).then(
+    (code) => (process.exitCode = code),
+    (e: unknown) => {
+        console.error(`fleet: bug: ${e instanceof Error ? e.stack : String(e)}`);
+        process.exitCode = 70;
+    },
+);
