@@ -1,0 +1,220 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS\Command;
+
+use MokoWaaS\Cli\Args;
+use MokoWaaS\Cli\Command;
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+use MokoWaaS\Db;
+use MokoWaaS\Lock;
+use MokoWaaS\Registry;
+use MokoWaaS\Schema\MigrationFailure;
+use MokoWaaS\Schema\Migrator;
+use MokoWaaS\Schema\SchemaSet;
+
+/**
+ * "File updates once, DB migrations N times": applies a release's pending update files to every
+ * tenant database, each under its tenant lock, with Joomla's ordering and #__schemas bookkeeping.
+ * One tenant's failure is reported (file, line, statement, error) and the others go on.
+ */
+final class MigrateCommand extends Command
+{
+    public static function summary(): string
+    {
+        return 'apply pending Joomla update files to tenant databases';
+    }
+
+    public static function usage(): string
+    {
+        return "usage: mokowaas migrate (--tenant T | --all) [--release DIR] [--dry-run] [--concurrency N] [--json]\n"
+            . "  --release      Joomla release folder (default: the current release link)\n"
+            . "  --dry-run      list the pending update files per tenant, change nothing\n"
+            . "  --concurrency  tenants migrated in parallel (child processes), default 1\n"
+            . "  exit 0 when every tenant is up to date, 1 when any failed (the others still ran), 5 locked";
+    }
+
+    public function run(array $argv): int
+    {
+        $args = Args::parse($argv, ['tenant', 'release', 'concurrency', 'lock-wait'], ['all', 'dry-run', 'json']);
+        $registry = new Registry($this->paths);
+        $tenant = $args->option('tenant');
+        if (($tenant === null) === !$args->flag('all')) {
+            throw new UserError('give exactly one of --tenant T or --all', ExitCode::USAGE);
+        }
+        $concurrency = $args->option('concurrency', '1');
+        if (!ctype_digit($concurrency) || (int) $concurrency < 1 || (int) $concurrency > 64) {
+            throw new UserError("--concurrency must be a whole number from 1 to 64, got \"$concurrency\"", ExitCode::USAGE);
+        }
+        $lockWait = (float) $args->option('lock-wait', '600');
+        $release = $args->option('release') ?? $this->paths->current();
+        $releaseDir = realpath($release);
+        if ($releaseDir === false || !is_dir($releaseDir)) {
+            throw new UserError("release folder $release does not exist", ExitCode::NOT_READY);
+        }
+        $sets = self::schemaSets($releaseDir);
+        $dry = $args->flag('dry-run');
+        if ($tenant !== null) {
+            Registry::assertTenantName($tenant);
+            if ($registry->get($tenant) === null) {
+                throw new UserError("tenant $tenant has no registry entry", ExitCode::NOT_READY);
+            }
+            $tenants = [$tenant];
+        } else {
+            $tenants = $registry->tenants();
+        }
+        $results = (int) $concurrency > 1 && count($tenants) > 1
+            ? $this->inChildren($tenants, $releaseDir, $dry, (int) $concurrency, $lockWait)
+            : array_map(fn (string $t): array => $this->migrateTenant($registry, $t, $sets, $dry, $lockWait), $tenants);
+        $failed = count(array_filter($results, static fn (array $r): bool => $r['status'] === 'failed'));
+        if ($args->flag('json')) {
+            $this->json(['release' => $releaseDir, 'dryRun' => $dry, 'tenants' => $results, 'failed' => $failed]);
+        } else {
+            foreach ($results as $r) {
+                $this->report($r);
+            }
+            $this->out(sprintf('%d tenant(s), %d failed', count($results), $failed));
+        }
+        return $failed > 0 ? ExitCode::FAILED : ExitCode::OK;
+    }
+
+    /**
+     * The schema sets a release carries: core today; an extension with its own update folder is
+     * one more SchemaSet::fromManifest here.
+     *
+     * @return list<SchemaSet>
+     */
+    public static function schemaSets(string $releaseDir): array
+    {
+        return [SchemaSet::core($releaseDir)];
+    }
+
+    /**
+     * @param list<SchemaSet> $sets
+     * @return array<string, mixed>
+     */
+    private function migrateTenant(Registry $registry, string $tenant, array $sets, bool $dry, float $lockWait): array
+    {
+        $result = ['tenant' => $tenant, 'status' => 'up-to-date', 'schemas' => []];
+        try {
+            $entry = $registry->get($tenant);
+            if ($entry === null || ($entry['state'] ?? '') !== 'ready') {
+                return ['tenant' => $tenant, 'status' => 'skipped', 'reason' => 'state is ' . ($entry['state'] ?? 'gone') . ', not ready'];
+            }
+            $lock = Lock::tenant($this->paths, $tenant, $lockWait);
+            $db = Db::tenant($entry);
+            $db->joomlaSqlMode();
+            $migrator = new Migrator($db, (string) $entry['db']['prefix']);
+            foreach ($sets as $set) {
+                $s = ['schema' => $set->name];
+                if ($dry) {
+                    $eid = $migrator->extensionId($set);
+                    $s['from'] = $migrator->currentVersion($eid);
+                    $s['pending'] = $set->pendingAfter($s['from']);
+                    if ($s['pending'] !== []) {
+                        $result['status'] = 'pending';
+                    }
+                } else {
+                    try {
+                        $r = $migrator->apply($set);
+                        $s += $r;
+                        if ($r['applied'] !== []) {
+                            $result['status'] = 'migrated';
+                        }
+                    } catch (MigrationFailure $f) {
+                        $s['applied'] = [];
+                        $result['status'] = 'failed';
+                        $result['error'] = $f->toArray();
+                    }
+                    $s['version'] = $migrator->currentVersion($migrator->extensionId($set));
+                }
+                $result['schemas'][] = $s;
+                if ($result['status'] === 'failed') {
+                    break;
+                }
+            }
+            $db->close();
+            $lock->release();
+        } catch (UserError | \mysqli_sql_exception $e) {
+            $result['status'] = 'failed';
+            $result['error'] = ['error' => $e->getMessage()];
+        }
+        return $result;
+    }
+
+    /**
+     * Runs `migrate --tenant T --json` for each tenant as child processes, $n at a time.
+     *
+     * @param list<string> $tenants
+     * @return list<array<string, mixed>>
+     */
+    private function inChildren(array $tenants, string $release, bool $dry, int $n, float $lockWait): array
+    {
+        $bin = dirname(__DIR__, 2) . '/bin/mokowaas';
+        $queue = $tenants;
+        $running = [];
+        $results = [];
+        while ($queue !== [] || $running !== []) {
+            while ($queue !== [] && count($running) < $n) {
+                $t = array_shift($queue);
+                $cmd = [PHP_BINARY, $bin, 'migrate', '--tenant', $t, '--release', $release, '--json', '--lock-wait', (string) $lockWait];
+                if ($dry) {
+                    $cmd[] = '--dry-run';
+                }
+                $out = tmpfile();
+                $err = tmpfile();
+                $proc = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => $out, 2 => $err], $pipes);
+                if (!is_resource($proc)) {
+                    $results[$t] = ['tenant' => $t, 'status' => 'failed', 'error' => ['error' => 'cannot start a child process']];
+                    continue;
+                }
+                $running[$t] = [$proc, $out, $err];
+            }
+            foreach ($running as $t => [$proc, $out, $err]) {
+                $st = proc_get_status($proc);
+                if ($st['running']) {
+                    continue;
+                }
+                proc_close($proc);
+                rewind($out);
+                rewind($err);
+                $json = json_decode((string) stream_get_contents($out), true);
+                $stderr = trim((string) stream_get_contents($err));
+                fclose($out);
+                fclose($err);
+                $results[$t] = is_array($json) && isset($json['tenants'][0])
+                    ? $json['tenants'][0]
+                    : ['tenant' => $t, 'status' => 'failed', 'error' => ['error' => $stderr !== '' ? $stderr : "child exited with {$st['exitcode']}"]];
+                unset($running[$t]);
+            }
+            if ($running !== []) {
+                usleep(20_000);
+            }
+        }
+        return array_map(static fn (string $t): array => $results[$t], $tenants);
+    }
+
+    /** @param array<string, mixed> $r */
+    private function report(array $r): void
+    {
+        $t = $r['tenant'];
+        switch ($r['status']) {
+            case 'failed':
+                $e = $r['error'];
+                $this->err(isset($e['file'])
+                    ? "$t: FAILED in {$e['file']} line {$e['line']}: {$e['error']}\n  statement: {$e['statement']}"
+                    : "$t: FAILED: {$e['error']}");
+                break;
+            case 'skipped':
+                $this->out("$t: skipped ({$r['reason']})");
+                break;
+            default:
+                foreach ($r['schemas'] as $s) {
+                    $files = $s['pending'] ?? $s['applied'] ?? [];
+                    $what = isset($s['pending']) ? 'pending' : 'applied';
+                    $this->out("$t: {$s['schema']} " . ($files === [] ? 'up to date' : "$what " . implode(', ', $files)));
+                }
+        }
+    }
+}
