@@ -3,7 +3,6 @@
  * how it relates to its DNS zone. (The data plane re-checks hosts in runtime/src/Host.php, since
  * it must never trust its input; the rules are the same.)
  */
-import { domainToASCII } from "node:url";
 import { parse } from "tldts";
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
@@ -18,7 +17,7 @@ export function hostProblem(host: string): string | undefined {
     if (host.length > 253) return `"${host}" is longer than 253 characters`;
     if (host.endsWith(".")) return `"${host}" must not end with a dot: write "${host.replace(/\.+$/, "")}"`;
     if (/[^\x00-\x7f]/.test(host)) {
-        const ascii = domainToASCII(host);
+        const ascii = toPunycode(host);
         return ascii
             ? `"${host}" is an internationalized name: write it as punycode, "${ascii}"`
             : `"${host}" is not a valid host name`;
@@ -38,6 +37,18 @@ export function hostProblem(host: string): string | undefined {
         return `"${host}" is not under a known public suffix (or is a public suffix itself)`;
     }
     return undefined;
+}
+
+/**
+ * The punycode form of an internationalized name, or undefined when it is not a valid name. Uses
+ * the global URL (not node:url) so dynamic providers that call hostProblem stay serializable.
+ */
+function toPunycode(host: string): string | undefined {
+    try {
+        return new URL(`http://${host}/`).hostname || undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 /** The registrable domain (the DNS zone at the registrar), e.g. "example.co.uk" for "www.example.co.uk". */

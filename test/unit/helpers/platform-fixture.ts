@@ -1,0 +1,24 @@
+/** What a platform stack exports (components/platform-ref.ts), as tenant-stack tests read it. */
+import type { PlatformExports } from "../../../components/platform-ref";
+
+export const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtestkeyonly\n-----END OPENSSH PRIVATE KEY-----\n";
+export const ADMIN_PASSWORD = "AdminPw0123456789abcdefABCDEF0123";
+
+export function platformExports(overrides: Partial<PlatformExports> = {}): PlatformExports {
+    return {
+        hostname: "prod.mokowaas.example.net",
+        ipv4: "203.0.113.10",
+        ipv6: "2001:db8::1",
+        ssh: { host: "203.0.113.10", port: 22, user: "root", privateKey: PRIVATE_KEY },
+        mysql: { endpoint: "127.0.0.1:13306", tls: "false", serverHost: "127.0.0.1", serverPort: 3306, tenantUserHost: "127.0.0.1" },
+        tunnel: { localPort: 13306, remoteHost: "127.0.0.1", remotePort: 3306 },
+        mysqlAdmin: { username: "mokowaas_admin", password: ADMIN_PASSWORD },
+        mokowaas: "env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas",
+        joomlaVersion: "6.0.4",
+        ...overrides,
+    };
+}
+
+export function platformStack(overrides: Partial<PlatformExports> = {}) {
+    return { outputs: platformExports(overrides) as unknown as Record<string, unknown>, secretOutputs: ["ssh", "mysqlAdmin"] };
+}

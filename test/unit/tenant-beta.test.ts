@@ -1,0 +1,84 @@
+/**
+ * Tenant stack "beta" (tenants/beta.yaml: DreamHost DNS, an apex production host, defaults) with
+ * the tenant-stack config overrides: another StackReference name and a local MySQL endpoint.
+ */
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { ADMIN_PASSWORD, PRIVATE_KEY, platformStack } from "./helpers/platform-fixture";
+import { installMocks, mockPassword, settle, valueOf } from "./helpers/pulumi-mocks";
+import { TYPES, expectCommandsSealed, expectDependsOn, expectNoSecretInCommands, isSecretOutput, tenantResource, tenantSecrets } from "./helpers/tenant-checks";
+
+// The DreamHost provider is exercised by its own tests; here a stand-in with the same constructor
+// records what the TenantComponent declares. (Under vitest, closure serialization of a dynamic
+// provider that imports node builtins fails, which would hide this file's subject.)
+vi.mock("../../components/dreamhost", async () => {
+    const pulumi = await import("@pulumi/pulumi");
+    class DnsRecord extends pulumi.CustomResource {
+        constructor(name: string, args: Record<string, unknown>, opts?: import("@pulumi/pulumi").CustomResourceOptions) {
+            super("dreamhost:test:DnsRecord", name, args, opts);
+        }
+    }
+    return { DnsRecord };
+});
+
+const registered = installMocks({
+    stack: "beta",
+    config: { "mokowaas:platformStack": "acme-corp/mokowaas/prod", "mokowaas:mysqlEndpoint": "127.0.0.1:23306" },
+    stacks: { "acme-corp/mokowaas/prod": platformStack({ mokowaas: "sudo env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas" }) },
+});
+let outputs: Record<string, any>;
+const r = (type: keyof typeof TYPES, suffix: string) => tenantResource(registered, "beta", type, suffix);
+const dns = () => registered.filter((x) => x.type === TYPES.dnsRecord);
+
+beforeAll(async () => {
+    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    outputs = await program();
+    await settle();
+});
+
+describe("tenant stack beta (DreamHost DNS, apex domain)", () => {
+    it("reads the platform stack named by mokowaas:platformStack and dials mokowaas:mysqlEndpoint", () => {
+        expect(registered.find((x) => x.type === TYPES.stackRef)!.inputs.name).toBe("acme-corp/mokowaas/prod");
+        expect(r("mysqlProvider", "mysql").inputs.endpoint).toBe("127.0.0.1:23306");
+        expect(r("command", "registry").inputs.create).toBe("sudo env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas registry put beta");
+    });
+
+    it("declares A and AAAA at the apex and a CNAME for the dev host, as DreamHost records named after them", () => {
+        expect(dns().map((x) => [x.name, x.inputs.record, x.inputs.type, x.inputs.value, x.inputs.comment])).toEqual([
+            ["beta-dns-example.org-A", "example.org", "A", "203.0.113.10", "mokowaas beta production"],
+            ["beta-dns-example.org-AAAA", "example.org", "AAAA", "2001:db8::1", "mokowaas beta production"],
+            ["beta-dns-dev.example.org-CNAME", "dev.example.org", "CNAME", "prod.mokowaas.example.net", "mokowaas beta dev"],
+            ["beta-dns-www.example.org-CNAME", "www.example.org", "CNAME", "prod.mokowaas.example.net", "mokowaas beta alias"],
+        ]);
+        const tenant = registered.find((x) => x.type === TYPES.tenant)!;
+        for (const d of dns()) expect(d.parentUrn).toBe(tenant.urn);
+    });
+
+    it("creates DNS records last and deletes them first: each depends on the seeded site", () => {
+        for (const d of dns()) expectDependsOn(registered, d, r("command", "seed"));
+        expectDependsOn(registered, r("command", "seed"), r("command", "registry"));
+        for (const dep of [r("grant", "db-grant"), r("user", "db-user"), r("database", "database")]) expectDependsOn(registered, r("command", "registry"), dep);
+    });
+
+    it("uses the defaults of the tenant spec in the registry entry", () => {
+        const entry = JSON.parse(r("command", "registry").inputs.stdin);
+        expect(entry).toMatchObject({
+            tenant: "beta",
+            hosts: { dev: "dev.example.org", production: "example.org", aliases: ["www.example.org"] },
+            online: false,
+            db: { name: "beta", user: "beta", prefix: "jos_", password: mockPassword("beta-db-password") },
+            comingSoon: { title: "Beta Bakery: coming soon", message: "This site is being built. Please come back soon." },
+            backup: { keep: { daily: 7, weekly: 4, monthly: 6 } },
+        });
+    });
+
+    it("keeps every secret out of command strings and every command sealed", async () => {
+        expectNoSecretInCommands(registered, tenantSecrets("beta", [PRIVATE_KEY, ADMIN_PASSWORD]));
+        expectCommandsSealed(registered);
+        expect(await isSecretOutput(outputs.adminPassword)).toBe(true);
+    });
+
+    it("lists the DNS records as managed by Pulumi", async () => {
+        expect(outputs.dnsProvider).toBe("dreamhost");
+        expect((await valueOf(outputs.dnsRecords) as { managedBy: string }[]).map((x) => x.managedBy)).toEqual(["pulumi", "pulumi", "pulumi", "pulumi"]);
+    });
+});
