@@ -71,7 +71,7 @@ const ICON: Record<Outcome["result"], string> = { succeeded: "✅", failed: "❌
 const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
 /** A fenced block that no backtick run inside the text can close early. */
-function fence(text: string): string {
+export function fence(text: string): string {
     const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
     const f = "`".repeat(longest + 1);
     return `${f}text\n${text.replace(/\s+$/, "")}\n${f}`;
