@@ -81,7 +81,7 @@ export class DreamhostEmulator {
     private readonly zones = new Set<string>();
     private readonly usedIds = new Map<string, Answer>();
     private readonly successes: number[] = [];
-    private faults: { fault: Fault; cmd?: string; times: number }[] = [];
+    private faults: { fault: Fault; cmd?: string; times: number; everyOther: boolean; spare: boolean }[] = [];
 
     constructor(
         readonly key: string,
@@ -157,9 +157,12 @@ export class DreamhostEmulator {
             .sort();
     }
 
-    /** The next `times` calls (of `cmd`, or any) meet `fault`. */
-    inject(fault: Fault, opts: { cmd?: string; times?: number } = {}): void {
-        this.faults.push({ fault, cmd: opts.cmd, times: opts.times ?? 1 });
+    /**
+     * The next `times` calls (of `cmd`, or any) meet `fault`. With `everyOther`, matching calls
+     * alternate faulty and fine, so each retried logical call meets the fault exactly once.
+     */
+    inject(fault: Fault, opts: { cmd?: string; times?: number; everyOther?: boolean } = {}): void {
+        this.faults.push({ fault, cmd: opts.cmd, times: opts.times ?? 1, everyOther: opts.everyOther ?? false, spare: false });
     }
 
     /** Forgets faults, rate limit, logged requests and used unique_ids (the zones stay). */
@@ -221,6 +224,11 @@ export class DreamhostEmulator {
     private takeFault(cmd: string): Fault | undefined {
         const rule = this.faults.find((f) => f.times > 0 && (!f.cmd || f.cmd === cmd));
         if (!rule) return undefined;
+        if (rule.spare) {
+            rule.spare = false;
+            return undefined;
+        }
+        rule.spare = rule.everyOther;
         rule.times--;
         this.faults = this.faults.filter((f) => f.times > 0);
         return rule.fault;
