@@ -1,0 +1,128 @@
+/**
+ * A real Caddy for tests: the shipped Caddyfile (runtime/caddy/Caddyfile) with its parameters set
+ * through the environment — free HTTP, HTTPS and ask ports, Caddy's local CA instead of ACME, admin
+ * off, storage under `dir` — and an HTTPS client that trusts that CA and talks to tenant hosts on
+ * 127.0.0.1 by SNI and Host header.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as http from "node:http";
+import * as https from "node:https";
+import * as path from "node:path";
+import { which } from "./mariadb";
+import { freePort, waitForPort } from "./ports";
+
+export const CADDYFILE = path.resolve(__dirname, "../../runtime/caddy/Caddyfile");
+
+export interface Caddy {
+    httpPort: number;
+    httpsPort: number;
+    askPort: number;
+    /** Caddy's local root CA (PEM): what clients must trust. */
+    ca: string;
+    log: () => string;
+    stop(): Promise<void>;
+}
+
+export interface CaddyOptions {
+    dir: string;
+    /** MOKOWAAS_ROOT: the docroot is $ROOT/srv/mokowaas/current. */
+    root: string;
+    /** host:port of PHP-FPM. */
+    phpFpm: string;
+}
+
+export async function startCaddy(opts: CaddyOptions): Promise<Caddy> {
+    const bin = which("caddy");
+    if (!bin) throw new Error("Caddy is not installed: run `bash scripts/install-test-deps.sh` (needs caddy)");
+    const [httpPort, httpsPort, askPort] = [await freePort(), await freePort(), await freePort()];
+    fs.mkdirSync(opts.dir, { recursive: true });
+    const logFile = path.join(opts.dir, "caddy.log");
+    const out = fs.openSync(logFile, "a");
+    const env = {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: opts.dir,
+        XDG_DATA_HOME: path.join(opts.dir, "data"),
+        XDG_CONFIG_HOME: path.join(opts.dir, "config"),
+        MOKOWAAS_ROOT: opts.root,
+        MOKOWAAS_HTTP_PORT: String(httpPort),
+        MOKOWAAS_HTTPS_PORT: String(httpsPort),
+        MOKOWAAS_HTTPS_SUFFIX: `:${httpsPort}`,
+        MOKOWAAS_ASK_PORT: String(askPort),
+        MOKOWAAS_PHP_FPM: opts.phpFpm,
+        MOKOWAAS_CERT_ISSUER: "internal",
+        MOKOWAAS_ADMIN: "off",
+        MOKOWAAS_CADDY_GLOBALS: path.join(opts.dir, "globals.d", "*"),
+    };
+    const child: ChildProcess = spawn(bin, ["run", "--config", CADDYFILE, "--adapter", "caddyfile"], {
+        env, stdio: ["ignore", out, out],
+    });
+    let exited = false;
+    child.on("exit", () => (exited = true));
+    const log = () => fs.readFileSync(logFile, "utf8");
+    const ca = path.join(opts.dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
+    try {
+        await waitForPort(httpsPort, "127.0.0.1", 20_000);
+        await waitForPort(askPort, "127.0.0.1", 5_000);
+        const until = Date.now() + 15_000;
+        while (!fs.existsSync(ca)) {
+            if (exited || Date.now() > until) throw new Error("no local CA");
+            await new Promise((r) => setTimeout(r, 100));
+        }
+    } catch (e) {
+        child.kill("SIGKILL");
+        throw new Error(`Caddy did not start (${(e as Error).message}): ${log().slice(-3000)}`);
+    }
+    return {
+        httpPort, httpsPort, askPort, ca: fs.readFileSync(ca, "utf8"), log,
+        async stop() {
+            if (exited) return;
+            await new Promise<void>((resolve) => {
+                child.once("exit", () => resolve());
+                child.kill("SIGTERM");
+                setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+            });
+        },
+    };
+}
+
+export interface Reply {
+    status: number;
+    headers: http.IncomingHttpHeaders;
+    body: string;
+}
+
+/**
+ * GET `urlPath` over HTTPS on 127.0.0.1, with SNI `servername` (default: the host without port)
+ * and the Host header `host` sent verbatim, trusting only Caddy's local CA.
+ */
+export function httpsGet(caddy: Caddy, host: string, urlPath = "/", servername?: string): Promise<Reply> {
+    const sni = servername ?? host.replace(/:\d+$/, "");
+    return new Promise((resolve, reject) => {
+        const req = https.request({
+            host: "127.0.0.1", port: caddy.httpsPort, path: urlPath, method: "GET",
+            servername: sni, ca: caddy.ca, headers: { Host: host }, agent: false,
+        }, (res) => collect(res, resolve, reject));
+        req.on("error", reject);
+        req.setTimeout(20_000, () => req.destroy(new Error(`timeout: GET https://${host}${urlPath}`)));
+        req.end();
+    });
+}
+
+/** GET over plain HTTP on a local port with a verbatim Host header. */
+export function httpGet(port: number, host: string, urlPath = "/"): Promise<Reply> {
+    return new Promise((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port, path: urlPath, headers: { Host: host }, agent: false },
+            (res) => collect(res, resolve, reject));
+        req.on("error", reject);
+        req.setTimeout(20_000, () => req.destroy(new Error(`timeout: GET http://${host}${urlPath}`)));
+        req.end();
+    });
+}
+
+function collect(res: http.IncomingMessage, resolve: (r: Reply) => void, reject: (e: Error) => void) {
+    const chunks: Buffer[] = [];
+    res.on("data", (c: Buffer) => chunks.push(c));
+    res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString("utf8") }));
+    res.on("error", reject);
+}

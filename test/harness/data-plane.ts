@@ -1,0 +1,194 @@
+/**
+ * A whole data plane in a temporary root: platform config, the stand-in Joomla release with our
+ * bootstrap installed by the real `mokowaas release bootstrap`, `current` pointing at it, PHP-FPM
+ * and Caddy on private ports; plus helpers to run the server CLI and to create tenants (database,
+ * user, marker row, registry entry). Used by the runtime tests and the HTTP benchmark.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as tls from "node:tls";
+import { startCaddy, type Caddy } from "./caddy";
+import { adminConnection, type MariaDbInfo } from "./mariadb";
+import { startPhpFpm, type PhpFpm } from "./php-fpm";
+import { markerSql, writeStandinRelease } from "./standin-docroot";
+
+export const MOKOWAAS_BIN = path.resolve(__dirname, "../../runtime/bin/mokowaas");
+export const PHP_USER = "www-data";
+
+export interface CliResult {
+    status: number;
+    stdout: string;
+    stderr: string;
+}
+
+export interface TenantEntry {
+    tenant: string;
+    hosts: { dev: string; production: string; aliases: string[] };
+    online: boolean;
+    db: { host: string; port: number; name: string; user: string; password: string; prefix: string };
+    secret: string;
+    siteName: string;
+    mail: { from: string; fromName: string };
+    comingSoon?: { title?: string; message?: string };
+}
+
+/** Runs the server CLI against `root` (synchronously), stdin as given. */
+export function mokowaas(root: string, args: string[], input = "", env: Record<string, string> = {}): CliResult {
+    const r = spawnSync("php", [MOKOWAAS_BIN, ...args], {
+        input, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root, ...env },
+    });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The same, as a child process (for concurrency tests). */
+export function mokowaasAsync(root: string, args: string[], input = ""): Promise<CliResult> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("php", [MOKOWAAS_BIN, ...args], {
+            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root },
+        });
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr }));
+        child.stdin.end(input);
+    });
+}
+
+/** Runs PHP code with the data plane's classes loaded (e.g. Registry::setState, which has no verb). */
+export function php(root: string, code: string): CliResult {
+    const autoload = path.resolve(__dirname, "../../runtime/src/autoload.php");
+    const r = spawnSync("php", ["-r", `require ${JSON.stringify(autoload)}; ${code}`], {
+        encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root },
+    });
+    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Makes every folder from `dir` up to / traversable by others (the PHP user must reach the root). */
+export function makeTraversable(dir: string): void {
+    for (let d = path.resolve(dir); d !== "/"; d = path.dirname(d)) {
+        fs.chmodSync(d, fs.statSync(d).mode | 0o755);
+    }
+}
+
+export function check(r: CliResult, what: string): CliResult {
+    if (r.status !== 0) throw new Error(`${what} exited ${r.status}: ${r.stderr}${r.stdout}`);
+    return r;
+}
+
+/** A platform root with config and the bootstrapped stand-in release as `current` (no services). */
+export function preparePlatform(root: string, db: MariaDbInfo): { release: string } {
+    fs.mkdirSync(root, { recursive: true });
+    makeTraversable(root);
+    check(mokowaas(root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
+        "--mysql-user", db.adminUser, "--php-user", PHP_USER], db.adminPassword), "platform init");
+    // A real /etc is world-traversable; etc/mokowaas itself stays 0750 root:<php user>.
+    fs.chmodSync(path.join(root, "etc"), 0o755);
+    const srv = path.join(root, "srv", "mokowaas");
+    const release = path.join(srv, "releases", "standin");
+    writeStandinRelease(release);
+    makeTraversable(release);
+    check(mokowaas(root, ["release", "bootstrap", release]), "release bootstrap");
+    fs.symlinkSync("releases/standin", path.join(srv, "current"));
+    return { release };
+}
+
+export interface DataPlane {
+    root: string;
+    release: string;
+    fpm: PhpFpm;
+    caddy: Caddy;
+    stop(): Promise<void>;
+}
+
+export async function startDataPlane(dir: string, db: MariaDbInfo): Promise<DataPlane> {
+    const root = path.join(dir, "root");
+    const { release } = preparePlatform(root, db);
+    const fpm = await startPhpFpm({ dir: path.join(dir, "fpm"), root });
+    let caddy: Caddy;
+    try {
+        caddy = await startCaddy({ dir: path.join(dir, "caddy"), root, phpFpm: fpm.address });
+    } catch (e) {
+        await fpm.stop();
+        throw e;
+    }
+    return {
+        root, release, fpm, caddy,
+        async stop() {
+            await caddy.stop();
+            await fpm.stop();
+        },
+    };
+}
+
+/** Hosts of a test tenant: dev.<t>.example.com, <t>.example.com, www.<t>.example.com. */
+export function tenantHosts(tenant: string) {
+    return { dev: `dev.${tenant}.example.com`, production: `${tenant}.example.com`, aliases: [`www.${tenant}.example.com`] };
+}
+
+/**
+ * Creates the tenant's database and user (granted on that database only) with a marker row, and
+ * returns its registry entry (not yet put). The image path mimics what seeding writes to com_media.
+ */
+export async function createTenantDb(db: MariaDbInfo, tenant: string, extra: Partial<TenantEntry> = {}): Promise<TenantEntry> {
+    const name = `t_${tenant.replace(/-/g, "_")}`;
+    const password = `pw-${tenant}-${Math.random().toString(36).slice(2)}`;
+    const prefix = "jx_";
+    const c = await adminConnection(db);
+    try {
+        await c.query(`DROP DATABASE IF EXISTS \`${name}\`; CREATE DATABASE \`${name}\``);
+        for (const h of ["127.0.0.1", "localhost"]) {
+            await c.query(`DROP USER IF EXISTS '${name}'@'${h}'`);
+            await c.query(`CREATE USER '${name}'@'${h}' IDENTIFIED BY '${password}'`);
+            await c.query(`GRANT ALL PRIVILEGES ON \`${name}\`.* TO '${name}'@'${h}'`);
+        }
+        await c.query(`USE \`${name}\`; ${markerSql(prefix, `marker-of-${tenant}`, `sites/${tenant}/media/images`)}`);
+    } finally {
+        await c.end();
+    }
+    return {
+        tenant,
+        hosts: tenantHosts(tenant),
+        online: false,
+        db: { host: db.host, port: db.port, name, user: name, password, prefix },
+        secret: `secret-${tenant}-0123456789`,
+        siteName: `Site of ${tenant}`,
+        mail: { from: `webmaster@${tenant}.example.com`, fromName: `Site of ${tenant}` },
+        ...extra,
+    };
+}
+
+export function putEntry(root: string, entry: object & { tenant: string }): CliResult {
+    return mokowaas(root, ["registry", "put", entry.tenant], JSON.stringify(entry));
+}
+
+export function setState(root: string, tenant: string, state: string): void {
+    check(php(root, `(new MokoWaaS\\Registry(MokoWaaS\\Paths::fromEnv()))->setState(${JSON.stringify(tenant)}, ${JSON.stringify(state)});`), `setState ${tenant} ${state}`);
+}
+
+/**
+ * Sends `rawHost` byte for byte as the Host header (node's http client refuses control characters)
+ * over TLS with SNI `sni`; returns the status code, or 0 when the server closed without answering.
+ */
+export function rawHttpsStatus(caddy: Caddy, sni: string, rawHost: Buffer | string, urlPath = "/"): Promise<{ status: number; body: string }> {
+    return new Promise((resolve, reject) => {
+        const socket = tls.connect({ host: "127.0.0.1", port: caddy.httpsPort, servername: sni, ca: caddy.ca }, () => {
+            socket.write(Buffer.concat([
+                Buffer.from(`GET ${urlPath} HTTP/1.1\r\nHost: `),
+                Buffer.isBuffer(rawHost) ? rawHost : Buffer.from(rawHost, "latin1"),
+                Buffer.from("\r\nConnection: close\r\n\r\n"),
+            ]));
+        });
+        const chunks: Buffer[] = [];
+        socket.on("data", (d: Buffer) => chunks.push(d));
+        socket.on("error", reject);
+        socket.setTimeout(20_000, () => socket.destroy(new Error("timeout")));
+        socket.on("close", () => {
+            const text = Buffer.concat(chunks).toString("latin1");
+            const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+            resolve({ status: m ? Number(m[1]) : 0, body: text.slice(text.indexOf("\r\n\r\n") + 4) });
+        });
+    });
+}

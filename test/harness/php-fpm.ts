@@ -1,0 +1,100 @@
+/**
+ * A real PHP-FPM for tests: the shipped pool (runtime/php-fpm/mokowaas.conf) rendered with a
+ * private listen port, log and pid under `dir`, started in the foreground as a root master (-R)
+ * whose workers run as `user` (www-data), like on a server, so file permissions really apply.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { which } from "./mariadb";
+import { freePort, waitForPort } from "./ports";
+
+export const POOL_TEMPLATE = path.resolve(__dirname, "../../runtime/php-fpm/mokowaas.conf");
+
+export interface PhpFpm {
+    /** host:port Caddy's php_fastcgi dials. */
+    address: string;
+    errorLog: string;
+    stop(): Promise<void>;
+}
+
+export interface PhpFpmOptions {
+    dir: string;
+    /** MOKOWAAS_ROOT passed to PHP by the pool. */
+    root: string;
+    user?: string;
+    /** Extra `key = value` pool lines (override the template's by key). */
+    overrides?: Record<string, string>;
+}
+
+export function fpmBinary(): string {
+    const bin = which("php-fpm8.2") ?? which("php-fpm8.3") ?? which("php-fpm")
+        ?? ["/usr/sbin/php-fpm8.2", "/usr/sbin/php-fpm8.3"].find((f) => fs.existsSync(f));
+    if (!bin) throw new Error("php-fpm is not installed: run `bash scripts/install-test-deps.sh` (needs php8.2-fpm)");
+    return bin;
+}
+
+/** The template with `key = value` lines replaced by key (one setting per line, as the file promises). */
+export function renderPool(template: string, settings: Record<string, string>): string {
+    const seen = new Set<string>();
+    const lines = template.split("\n").map((line) => {
+        const m = /^([^;=\s][^=]*?)\s*=/.exec(line);
+        if (!m || !(m[1] in settings)) return line;
+        seen.add(m[1]);
+        return `${m[1]} = ${settings[m[1]]}`;
+    });
+    for (const [key, value] of Object.entries(settings)) if (!seen.has(key)) lines.push(`${key} = ${value}`);
+    return lines.join("\n");
+}
+
+export async function startPhpFpm(opts: PhpFpmOptions): Promise<PhpFpm> {
+    const bin = fpmBinary();
+    const port = await freePort();
+    const user = opts.user ?? "www-data";
+    fs.mkdirSync(opts.dir, { recursive: true });
+    const errorLog = path.join(opts.dir, "php-fpm.log");
+    const pool = renderPool(fs.readFileSync(POOL_TEMPLATE, "utf8"), {
+        user, group: user,
+        listen: `127.0.0.1:${port}`,
+        "listen.owner": user, "listen.group": user,
+        "pm": "static", "pm.max_children": "8",
+        "env[MOKOWAAS_ROOT]": opts.root,
+        "php_admin_value[error_log]": errorLog,
+        ...opts.overrides,
+    });
+    const poolFile = path.join(opts.dir, "pool.conf");
+    fs.writeFileSync(poolFile, pool);
+    const main = path.join(opts.dir, "php-fpm.conf");
+    fs.writeFileSync(main, [
+        "[global]",
+        `pid = ${path.join(opts.dir, "php-fpm.pid")}`,
+        `error_log = ${errorLog}`,
+        "daemonize = no",
+        `include = ${poolFile}`,
+        "",
+    ].join("\n"));
+    const child: ChildProcess = spawn(bin, ["-F", "-R", "-y", main], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (d) => (stderr += d));
+    let exited = false;
+    child.on("exit", () => (exited = true));
+    try {
+        await waitForPort(port, "127.0.0.1", 20_000);
+    } catch {
+        child.kill("SIGKILL");
+        const log = fs.existsSync(errorLog) ? fs.readFileSync(errorLog, "utf8") : "";
+        throw new Error(`php-fpm did not start: ${stderr}${log}`.slice(-3000));
+    }
+    return {
+        address: `127.0.0.1:${port}`,
+        errorLog,
+        async stop() {
+            if (exited) return;
+            await new Promise<void>((resolve) => {
+                child.once("exit", () => resolve());
+                child.kill("SIGQUIT");
+                setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+            });
+        },
+    };
+}
