@@ -13,7 +13,7 @@ export const PHP_PACKAGES = [
 
 export const SERVER_PACKAGES = [
     "mysql-server", ...PHP_PACKAGES, "caddy", "borgbackup", "unattended-upgrades",
-    "curl", "unzip", "ca-certificates",
+    "curl", "unzip", "zstd", "ca-certificates",
 ];
 
 /** MySQL on loopback only (tenant stacks reach it through an SSH tunnel), no X protocol. */

@@ -15,6 +15,7 @@ const hostName = z.string().superRefine((value, ctx) => {
 const port = z.number().int().min(1).max(65535);
 const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR block such as 203.0.113.7/32 or 2001:db8::/64" });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be the 64 lowercase hex digits of a SHA-256 checksum");
+const sha512 = z.string().regex(/^[0-9a-f]{128}$/, "must be the 128 lowercase hex digits of a SHA-512 checksum");
 
 const Hetzner = z.strictObject({
     provider: z.literal("hetzner"),
@@ -96,10 +97,15 @@ export const PlatformConfigSchema = z
         joomla: z.strictObject({
             version: z.string().regex(/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/, "must be a Joomla version such as 6.0.4"),
             url: z.string().regex(/^(https|file):\/\/\S+$/, "must be an https:// (or file://) URL of a Joomla full package"),
-            sha256,
+            /** The package's checksum: sha256, or sha512 where that is what is published. */
+            sha256: sha256.optional(),
+            sha512: sha512.optional(),
         }),
     })
     .superRefine((c, ctx) => {
+        if ((c.joomla.sha256 === undefined) === (c.joomla.sha512 === undefined)) {
+            ctx.addIssue({ code: "custom", path: ["joomla"], message: "set exactly one of sha256 and sha512: the checksum of the package at joomla.url" });
+        }
         if (c.server.provider !== "existing") {
             if (c.adminCidrs.length === 0) ctx.addIssue({ code: "custom", path: ["adminCidrs"], message: "list the CIDR blocks allowed to reach SSH and MySQL, e.g. [\"203.0.113.7/32\"]" });
             if (!c.ssh.publicKey) ctx.addIssue({ code: "custom", path: ["ssh", "publicKey"], message: `is required for a ${c.server.provider} server (the key installed on it)` });

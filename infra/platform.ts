@@ -61,7 +61,7 @@ export class Platform extends pulumi.ComponentResource {
         );
         const joomla = cmd(
             "joomla-release",
-            { create: joomlaReleaseScript(c), triggers: [c.joomla.version, c.joomla.sha256, hashFolder(RUNTIME_DIR)] },
+            { create: joomlaReleaseScript(c), triggers: [c.joomla.version, c.joomla.url, c.joomla.sha256 ?? c.joomla.sha512 ?? "", hashFolder(RUNTIME_DIR)] },
             [init],
         );
 

@@ -120,7 +120,7 @@ export function platformInitCommand(c: PlatformConfig): string {
 }
 
 /**
- * Installs the pinned Joomla release: download, verify the SHA-256, unpack beside the old release,
+ * Installs the pinned Joomla release: download, verify its checksum, unpack beside the old release,
  * install the bootstrap files, back every tenant up, flip `current`, rebuild the blueprint and
  * migrate every tenant. A release folder is only ever complete (unpacked under .partial, renamed).
  */
@@ -130,6 +130,7 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
     const moko = (...args: string[]) => mokowaasCommand(mokowaasPrefix(c), ...args);
     const { releases, current } = serverPaths(c);
     const rel = `${releases}/joomla-${c.joomla.version}`;
+    const [tool, sum] = c.joomla.sha256 ? ["sha256sum", c.joomla.sha256] : ["sha512sum", c.joomla.sha512 ?? ""];
     const unpack = /\.zip$/i.test(c.joomla.url)
         ? `${s}unzip -q "$tmp/package" -d ${q(rel + ".partial")}`
         : `${s}tar -xf "$tmp/package" -C ${q(rel + ".partial")}`;
@@ -138,7 +139,7 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
         `if [ ! -d ${q(rel)} ]; then`,
         `  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT`,
         `  curl -fsSL --retry 3 -o "$tmp/package" ${q(c.joomla.url)}`,
-        `  echo ${q(`${c.joomla.sha256}  `)}"$tmp/package" | sha256sum -c --status - || { echo "Joomla ${c.joomla.version}: SHA-256 mismatch for ${c.joomla.url}" >&2; exit 1; }`,
+        `  echo ${q(`${sum}  `)}"$tmp/package" | ${tool} -c --status - || { echo "Joomla ${c.joomla.version}: checksum mismatch for ${c.joomla.url}" >&2; exit 1; }`,
         `  ${s}rm -rf ${q(rel + ".partial")}`,
         `  ${s}mkdir -p ${q(rel + ".partial")}`,
         `  ${unpack}`,

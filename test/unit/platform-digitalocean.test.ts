@@ -1,0 +1,69 @@
+/** A platform on a DigitalOcean droplet, reached as a sudo user, under mocks. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { cloudInit } from "../../infra/cloud-init";
+import { expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
+import { installMocks, mockPassword, one, settle, valueOf } from "./helpers/pulumi-mocks";
+import { stackConfig } from "./helpers/stack-config";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ndokeyfortestsonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const registered = installMocks({
+    stack: "prod-do",
+    config: {
+        ...stackConfig("prod", {
+            "mokowaas:hostname": "do.mokowaas.example.net",
+            "mokowaas:server": { provider: "digitalocean", size: "s-2vcpu-4gb", region: "ams3" },
+            "mokowaas:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"],
+            "mokowaas:ssh": { user: "deploy", publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDoExampleKey deploy@example.net" },
+        }),
+        "mokowaas:sshPrivateKey": KEY,
+    },
+    secretKeys: ["mokowaas:sshPrivateKey"],
+});
+let outputs: Record<string, any>;
+
+beforeAll(async () => {
+    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    outputs = await program();
+    await settle();
+});
+
+describe("platform prod-do on DigitalOcean", () => {
+    it("creates the droplet with IPv6, the key and cloud-init, under real names", () => {
+        const droplet = one(registered, "digitalocean:index/droplet:Droplet", "mokowaas-prod-do");
+        expect(droplet.inputs).toMatchObject({
+            name: "mokowaas-prod-do", image: "ubuntu-24-04-x64", size: "s-2vcpu-4gb", region: "ams3", ipv6: true,
+            sshKeys: ["aa:bb:cc"], userData: cloudInit({ hostname: "do.mokowaas.example.net" }),
+        });
+        expect(droplet.ignoreChanges.sort()).toEqual(["sshKeys", "userData"]);
+        expect(droplet.protect).toBe(true);
+        expect(one(registered, "digitalocean:index/sshKey:SshKey", "mokowaas-prod-do").inputs.name).toBe("mokowaas-prod-do");
+        expect(registered.some((r) => r.type.startsWith("hcloud:"))).toBe(false);
+    });
+
+    it("attaches a firewall that must not open SSH or MySQL to the internet", () => {
+        const fw = one(registered, "digitalocean:index/firewall:Firewall", "mokowaas-prod-do").inputs;
+        expect(fw.name).toBe("mokowaas-prod-do");
+        expect(fw.dropletIds).toEqual([9001]);
+        expect((fw.inboundRules as { portRange: string; sourceAddresses: string[] }[]).map((r) => [r.portRange, r.sourceAddresses])).toEqual([
+            ["80", ["0.0.0.0/0", "::/0"]],
+            ["443", ["0.0.0.0/0", "::/0"]],
+            ["22", ["198.51.100.7/32", "2001:db8:1::/48"]],
+            ["3306", ["198.51.100.7/32", "2001:db8:1::/48"]],
+        ]);
+    });
+
+    it("runs every server command through sudo as the SSH user", () => {
+        expect(platformCommand(registered, "prod-do", "platform-init").inputs.create).toMatch(/^sudo env MOKOWAAS_ROOT=\/ php \/opt\/mokowaas\/runtime\/bin\/mokowaas platform init /);
+        expect(platformCommand(registered, "prod-do", "mysql-admin").inputs.create).toContain("sudo mysql <<SQL");
+        expect(platformCommand(registered, "prod-do", "runtime-copy").inputs.connection).toMatchObject({ user: "deploy", host: "198.51.100.20" });
+        expectSetupOrder(registered, "prod-do");
+    });
+
+    it("keeps secrets on stdin and exports the droplet's addresses", async () => {
+        await expectPlatformSecrets(registered, "prod-do", outputs, [mockPassword("prod-do-mysql-admin-password"), KEY]);
+        expectExportContract(outputs);
+        expect(await valueOf(outputs.ipv4)).toBe("198.51.100.20");
+        expect(await valueOf(outputs.ipv6)).toBe("2001:db8:d0::20");
+        expect(await valueOf(outputs.mokowaas)).toBe("sudo env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas");
+    });
+});

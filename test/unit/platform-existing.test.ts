@@ -1,0 +1,63 @@
+/** Platform stack "local" from Pulumi.local.yaml: an existing server (this machine), under mocks. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { COMMAND, expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
+import { installMocks, mockPassword, settle, valueOf } from "./helpers/pulumi-mocks";
+import { stackConfig } from "./helpers/stack-config";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nlocalkeyfortestsonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const registered = installMocks({
+    stack: "local",
+    config: { ...stackConfig("local"), "mokowaas:sshPrivateKey": KEY },
+    secretKeys: ["mokowaas:sshPrivateKey"],
+});
+let outputs: Record<string, any>;
+const PREFIX = "env MOKOWAAS_ROOT=/tmp/mokowaas-local/root php /tmp/mokowaas-local/opt/runtime/bin/mokowaas";
+
+beforeAll(async () => {
+    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    outputs = await program();
+    await settle();
+});
+
+describe("platform local on an existing server", () => {
+    it("creates no cloud resources, only the setup commands", () => {
+        expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            `${COMMAND} local-joomla-release`,
+            `${COMMAND} local-mysql-admin`,
+            `${COMMAND} local-platform-init`,
+            `${COMMAND} local-ready`,
+            `${COMMAND} local-runtime-install`,
+            `${COMMAND} local-runtime-stage`,
+            "command:remote:CopyToRemote local-runtime-copy",
+            "mokowaas:index:Platform local",
+            "random:index/randomPassword:RandomPassword local-mysql-admin-password",
+        ]);
+    });
+
+    it("connects over the configured SSH port and uses the configured paths, PHP and MySQL client", () => {
+        expect(platformCommand(registered, "local", "ready").inputs.connection).toMatchObject({ host: "127.0.0.1", port: 2222, user: "root", privateKey: KEY });
+        expect(platformCommand(registered, "local", "ready").inputs.create).toContain("php -r 'exit(PHP_VERSION_ID >= 80200 ? 0 : 1);'");
+        expect(platformCommand(registered, "local", "mysql-admin").inputs.create).toContain(
+            "mysql --protocol=socket --socket=/tmp/mokowaas-local/mysql/mysqld.sock --user=root <<SQL",
+        );
+        expect(platformCommand(registered, "local", "platform-init").inputs.create).toBe(
+            `${PREFIX} platform init --mysql-host 127.0.0.1 --mysql-port 33306 --mysql-user mokowaas_admin --php-user www-data`,
+        );
+        expect(platformCommand(registered, "local", "runtime-copy").inputs.remotePath).toBe("/tmp/mokowaas-local/opt/staging");
+        expect(platformCommand(registered, "local", "joomla-release").inputs.create).toContain("/tmp/mokowaas-local/root/srv/mokowaas/current");
+        expectSetupOrder(registered, "local");
+    });
+
+    it("keeps secrets on stdin", async () => {
+        await expectPlatformSecrets(registered, "local", outputs, [mockPassword("local-mysql-admin-password"), KEY]);
+    });
+
+    it("exports a direct MySQL endpoint and no tunnel (the control machine is the server)", async () => {
+        expectExportContract(outputs);
+        expect(await valueOf(outputs.mysql)).toEqual({ endpoint: "127.0.0.1:33306", tls: "false", serverHost: "127.0.0.1", serverPort: 33306, tenantUserHost: "127.0.0.1" });
+        expect(await valueOf(outputs.tunnel)).toBeNull();
+        expect(await valueOf(outputs.ipv4)).toBe("127.0.0.1");
+        expect(await valueOf(outputs.ipv6)).toBe("");
+        expect(await valueOf(outputs.mokowaas)).toBe(PREFIX);
+    });
+});

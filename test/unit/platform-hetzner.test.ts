@@ -1,0 +1,95 @@
+/** Platform stack "prod" from Pulumi.prod.yaml itself: a Hetzner server and its setup, under mocks. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { cloudInit } from "../../infra/cloud-init";
+import { COMMAND, expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
+import { installMocks, mockPassword, one, settle, valueOf } from "./helpers/pulumi-mocks";
+import { stackConfig } from "./helpers/stack-config";
+
+const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprodkeyfortestsonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const registered = installMocks({ stack: "prod", config: { ...stackConfig("prod"), "mokowaas:sshPrivateKey": KEY }, secretKeys: ["mokowaas:sshPrivateKey"] });
+let outputs: Record<string, any>;
+const ADMIN = mockPassword("prod-mysql-admin-password");
+
+beforeAll(async () => {
+    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    outputs = await program();
+    await settle();
+});
+
+describe("platform prod on Hetzner", () => {
+    it("declares the server, its firewall and key under real names, and the setup commands", () => {
+        expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            `${COMMAND} prod-joomla-release`,
+            `${COMMAND} prod-mysql-admin`,
+            `${COMMAND} prod-platform-init`,
+            `${COMMAND} prod-ready`,
+            `${COMMAND} prod-runtime-install`,
+            `${COMMAND} prod-runtime-stage`,
+            "command:remote:CopyToRemote prod-runtime-copy",
+            "hcloud:index/firewall:Firewall mokowaas-prod",
+            "hcloud:index/server:Server mokowaas-prod",
+            "hcloud:index/sshKey:SshKey mokowaas-prod",
+            "mokowaas:index:Platform prod",
+            "random:index/randomPassword:RandomPassword prod-mysql-admin-password",
+        ]);
+    });
+
+    it("creates an Ubuntu 24.04 server with the firewall, key and cloud-init, protected and never rebuilt by a key or user-data change", () => {
+        const server = one(registered, "hcloud:index/server:Server", "mokowaas-prod");
+        expect(server.inputs).toMatchObject({
+            name: "mokowaas-prod", serverType: "cx22", image: "ubuntu-24.04", location: "fsn1",
+            firewallIds: [815], sshKeys: ["mokowaas-prod-id"], publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+            deleteProtection: true, rebuildProtection: true,
+            userData: cloudInit({ hostname: "prod.mokowaas.example.net" }),
+        });
+        expect(server.ignoreChanges.sort()).toEqual(["sshKeys", "userData"]);
+        expect(server.protect).toBe(true);
+        expect(one(registered, "hcloud:index/sshKey:SshKey", "mokowaas-prod").inputs.publicKey).toMatch(/^ssh-ed25519 /);
+    });
+
+    it("must not open SSH or MySQL to the internet; web ports are open to all", () => {
+        const rules = one(registered, "hcloud:index/firewall:Firewall", "mokowaas-prod").inputs.rules as { port: string; sourceIps: string[]; direction: string }[];
+        expect(rules.map((r) => [r.direction, r.port, r.sourceIps])).toEqual([
+            ["in", "80", ["0.0.0.0/0", "::/0"]],
+            ["in", "443", ["0.0.0.0/0", "::/0"]],
+            ["in", "22", ["203.0.113.0/24"]],
+            ["in", "3306", ["203.0.113.0/24"]],
+        ]);
+    });
+
+    it("waits for cloud-init, then sets the platform up in order, each step rerun on a new server", () => {
+        expect(platformCommand(registered, "prod", "ready").inputs.create).toContain("cloud-init status --wait");
+        expectSetupOrder(registered, "prod");
+        for (const s of ["ready", "mysql-admin", "runtime-stage", "runtime-copy", "runtime-install", "platform-init", "joomla-release"]) {
+            expect({ [s]: (platformCommand(registered, "prod", s).inputs.triggers as unknown[])[0] }).toEqual({ [s]: "4711" });
+        }
+        expect(platformCommand(registered, "prod", "runtime-copy").inputs.remotePath).toBe("/opt/mokowaas/staging");
+    });
+
+    it("initializes the server CLI with the admin account and installs the pinned Joomla release", () => {
+        expect(platformCommand(registered, "prod", "platform-init").inputs.create).toBe(
+            "env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data",
+        );
+        const joomla = platformCommand(registered, "prod", "joomla-release").inputs.create as string;
+        expect(joomla).toContain("curl -fsSL --retry 3 -o \"$tmp/package\" https://github.com/joomla/joomla-cms/releases/download/6.0.4/Joomla_6.0.4-Stable-Full_Package.tar.zst");
+        expect(joomla).toContain("| sha512sum -c --status -");
+        expect(joomla).toContain("/srv/mokowaas/releases/joomla-6.0.4");
+    });
+
+    it("keeps the admin password and SSH key out of commands and user data; secret outputs are secret", async () => {
+        await expectPlatformSecrets(registered, "prod", outputs, [ADMIN, KEY]);
+    });
+
+    it("exports what tenant stacks read", async () => {
+        expectExportContract(outputs);
+        expect(await valueOf(outputs.hostname)).toBe("prod.mokowaas.example.net");
+        expect(await valueOf(outputs.ipv4)).toBe("203.0.113.10");
+        expect(await valueOf(outputs.ipv6)).toBe("2001:db8::1");
+        expect(await valueOf(outputs.ssh)).toEqual({ host: "203.0.113.10", port: 22, user: "root", privateKey: KEY });
+        expect(await valueOf(outputs.mysqlAdmin)).toEqual({ username: "mokowaas_admin", password: ADMIN });
+        expect(await valueOf(outputs.mysql)).toEqual({ endpoint: "127.0.0.1:13306", tls: "false", serverHost: "127.0.0.1", serverPort: 3306, tenantUserHost: "127.0.0.1" });
+        expect(await valueOf(outputs.tunnel)).toEqual({ localPort: 13306, remoteHost: "127.0.0.1", remotePort: 3306 });
+        expect(await valueOf(outputs.mokowaas)).toBe("env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas");
+        expect(await valueOf(outputs.joomlaVersion)).toBe("6.0.4");
+    });
+});
