@@ -29,6 +29,9 @@ INSERT INTO \`${prefix}${MARKER_TABLE}\` VALUES (${q(marker)}, ${q(imagePath)});
 }
 
 const strict = `set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
+    if (!(error_reporting() & $no)) {
+        return false; // silenced with @, as Joomla does around its own writes
+    }
     throw new ErrorException("$msg at $file:$line", 0, $no, $file, $line);
 });`;
 
