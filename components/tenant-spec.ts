@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { hostProblem } from "./hosts";
 
@@ -133,9 +133,14 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
         add("name", `"${name}" is a reserved name: choose another file name`);
     }
 
-    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
     if (doc.errors.length > 0) {
-        for (const e of doc.errors) add("", `YAML syntax: ${e.message.split("\n")[0]}`);
+        for (const e of doc.errors) {
+            const pos = lines.linePos(e.pos[0]);
+            const at = ` at line ${pos.line}, column ${pos.col}`;
+            add("", `YAML syntax error${at}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
+        }
         return { problems };
     }
     const data: unknown = doc.toJS() ?? {};
@@ -147,6 +152,9 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
                 for (const key of issue.keys) add(where ? `${where}.${key}` : key, "unknown key (check its spelling against tenants/schema.json)");
             } else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
                 add(where, `is required (${issue.expected})`);
+            } else if (issue.code === "invalid_type") {
+                const received = /received (\w+)/.exec(issue.message)?.[1];
+                add(where, `must be ${issue.expected === "boolean" ? "true or false" : `a ${issue.expected}`}${received ? `, not a ${received}` : ""}`);
             } else {
                 add(where, issue.message);
             }
