@@ -1,0 +1,138 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+
+/**
+ * The platform's Borg repository. The passphrase stays in its root-only file
+ * (Paths::borgPassphraseFile, 0600) and reaches borg through BORG_PASSCOMMAND, which names the
+ * file and never holds the secret: nothing secret in argv, environment or logs.
+ */
+final class Borg
+{
+    public function __construct(private readonly Paths $paths, public readonly string $repo)
+    {
+    }
+
+    public static function forPlatform(Paths $paths, PlatformConfig $config): self
+    {
+        return new self($paths, $config->borgRepo($paths));
+    }
+
+    /** @return array<string, string> */
+    private function env(): array
+    {
+        $file = $this->paths->borgPassphraseFile();
+        clearstatcache(true, $file);
+        if (!is_file($file)) {
+            throw new UserError("the Borg passphrase file $file is missing: create it (root-only, mode 0600) before backing up", ExitCode::NOT_READY);
+        }
+        if ((fileperms($file) & 0077) !== 0) {
+            throw new UserError("the Borg passphrase file $file is readable by others: chmod 600 it", ExitCode::NOT_READY);
+        }
+        $env = getenv();
+        unset($env['BORG_PASSPHRASE'], $env['BORG_PASSPHRASE_FD'], $env['BORG_NEW_PASSPHRASE']);
+        $env['BORG_PASSCOMMAND'] = 'cat -- ' . escapeshellarg($file);
+        $env['BORG_EXIT_CODES'] = 'legacy';
+        return $env;
+    }
+
+    /**
+     * Runs borg; throws BorgFailure with borg's own message on a non-zero exit (1 = warning is ok).
+     *
+     * @param list<string> $args
+     */
+    public function run(array $args, ?string $cwd = null, bool $warningIsOk = true): string
+    {
+        // stderr goes to a temporary file so a chatty borg can never block on a full pipe.
+        $errFile = tmpfile();
+        $p = proc_open(['borg', ...$args], [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => $errFile], $pipes, $cwd, $this->env());
+        if (!is_resource($p)) {
+            throw new BorgFailure('cannot start borg');
+        }
+        $out = (string) stream_get_contents($pipes[1]);
+        fclose($pipes[1]);
+        $code = proc_close($p);
+        rewind($errFile);
+        $err = (string) stream_get_contents($errFile);
+        fclose($errFile);
+        if ($code !== 0 && !($code === 1 && $warningIsOk)) {
+            throw new BorgFailure('borg ' . $args[0] . " failed (exit $code): " . trim(substr($err, -1500)));
+        }
+        return $out;
+    }
+
+    /** Initializes the repository (repokey encryption) when it does not exist yet. */
+    public function ensureRepo(): void
+    {
+        if (is_file($this->repo . '/config')) {
+            return;
+        }
+        $parent = dirname($this->repo);
+        if (!is_dir($parent) && !@mkdir($parent, 0700, true) && !is_dir($parent)) {
+            throw new BorgFailure("cannot create $parent for the Borg repository");
+        }
+        $this->run(['init', '--encryption=repokey', $this->repo]);
+    }
+
+    /** @param list<string> $paths relative to $cwd */
+    public function create(string $archive, string $cwd, array $paths, string $comment): void
+    {
+        $this->ensureRepo();
+        $this->run(['create', '--lock-wait', '120', '--compression', 'zstd,3', '--comment', $comment, "{$this->repo}::$archive", ...$paths], $cwd, false);
+    }
+
+    /**
+     * Archives whose name matches $glob (borg shell pattern), with their comments.
+     *
+     * @return list<array{name: string, comment: string}>
+     */
+    public function archives(string $glob): array
+    {
+        if (!is_file($this->repo . '/config')) {
+            return [];
+        }
+        $out = $this->run(['list', '--lock-wait', '120', '--glob-archives', $glob, '--format', '{archive}{TAB}{comment}{NL}', $this->repo]);
+        $list = [];
+        foreach (explode("\n", trim($out)) as $line) {
+            if ($line !== '') {
+                [$name, $comment] = array_pad(explode("\t", $line, 2), 2, '');
+                $list[] = ['name' => $name, 'comment' => $comment];
+            }
+        }
+        return $list;
+    }
+
+    /** @return list<string> paths in the archive */
+    public function paths(string $archive): array
+    {
+        $out = $this->run(['list', '--lock-wait', '120', '--format', '{path}{NL}', "{$this->repo}::$archive"]);
+        return array_values(array_filter(explode("\n", $out), static fn (string $l): bool => $l !== ''));
+    }
+
+    public function extract(string $archive, string $dest): void
+    {
+        $this->run(['extract', '--lock-wait', '120', "{$this->repo}::$archive"], $dest, false);
+    }
+
+    /** Reads every chunk of the archive back (decrypt + checksum) without writing anything. */
+    public function verify(string $archive): void
+    {
+        $this->run(['extract', '--dry-run', '--lock-wait', '120', "{$this->repo}::$archive"], sys_get_temp_dir(), false);
+    }
+
+    /** @param array{daily: int, weekly: int, monthly: int} $keep */
+    public function prune(string $glob, array $keep): string
+    {
+        return $this->run(['prune', '--lock-wait', '120', '--list', '--glob-archives', $glob,
+            '--keep-daily', (string) $keep['daily'], '--keep-weekly', (string) $keep['weekly'], '--keep-monthly', (string) $keep['monthly'], $this->repo]);
+    }
+
+    public function compact(): void
+    {
+        $this->run(['compact', '--lock-wait', '120', $this->repo]);
+    }
+}
