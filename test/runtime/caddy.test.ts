@@ -1,0 +1,170 @@
+/**
+ * The shipped Caddyfile (runtime/caddy/Caddyfile) through real Caddy and PHP-FPM: the on-demand
+ * TLS ask gate, hostile Host headers, what is never served, HTTP -> HTTPS, and media isolation
+ * between tenants.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tls from "node:tls";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { httpGet, httpsGet } from "../harness/caddy";
+import { check, createTenantDb, putEntry, rawHttpsStatus, setState, startDataPlane, type DataPlane } from "../harness/data-plane";
+
+let dir: string;
+let plane: DataPlane;
+
+beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-caddy-"));
+    const db = inject("mariadb");
+    plane = await startDataPlane(dir, db);
+    for (const t of ["alpha", "beta"]) {
+        check(putEntry(plane.root, await createTenantDb(db, t, { online: true })), `put ${t}`);
+        setState(plane.root, t, "ready");
+    }
+    check(putEntry(plane.root, await createTenantDb(db, "gamma")), "put gamma"); // provisioning
+});
+afterAll(async () => {
+    await plane?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const ask = (domain: string) => httpGet(plane.caddy.askPort, `127.0.0.1:${plane.caddy.askPort}`, `/ask?domain=${encodeURIComponent(domain)}`);
+
+/** Resolves with the peer certificate's subject alt names, or rejects when the handshake fails. */
+function handshake(sni: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const s = tls.connect({ host: "127.0.0.1", port: plane.caddy.httpsPort, servername: sni, ca: plane.caddy.ca }, () => {
+            const san = s.getPeerCertificate().subjectaltname ?? "";
+            s.end();
+            resolve(san);
+        });
+        s.on("error", reject);
+        s.setTimeout(15_000, () => s.destroy(new Error("timeout")));
+    });
+}
+
+describe("on-demand TLS ask endpoint", () => {
+    test("answers 200 for hosts in the host map (any role or state), normalized, and 404 otherwise", async () => {
+        for (const d of ["dev.alpha.example.com", "alpha.example.com", "www.alpha.example.com", "dev.gamma.example.com", "DEV.Beta.Example.com."]) {
+            expect((await ask(d)).status, d).toBe(200);
+        }
+        for (const d of ["unknown.example.com", "example.com", "dev.alpha.example.com.evil.com", "127.0.0.1", "", "../etc/passwd", "a".repeat(2000)]) {
+            expect((await ask(d)).status, d).toBe(404);
+        }
+        expect((await httpGet(plane.caddy.askPort, `127.0.0.1:${plane.caddy.askPort}`, "/ask")).status).toBe(400);
+    });
+
+    test("is not reachable through the public sites", async () => {
+        const r = await httpsGet(plane.caddy, "dev.alpha.example.com", "/mokowaas/ask.php?domain=dev.alpha.example.com");
+        expect(r.status).toBe(404);
+        expect(r.body).not.toContain("ok");
+    });
+
+    test("gates certificates: a known host gets one from the CA, an unknown host none", async () => {
+        expect(await handshake("dev.beta.example.com")).toContain("DNS:dev.beta.example.com");
+        await expect(handshake("stranger.example.com")).rejects.toThrow();
+        expect(fs.readdirSync(path.join(dir, "caddy/data/caddy/certificates/local"))).not.toContain("stranger.example.com");
+    });
+});
+
+describe("hostile Host headers", () => {
+    // Sent raw behind a valid SNI: each must be refused (400) — by Go's HTTP parser or by our
+    // bootstrap — and never reach a tenant.
+    const hostile: (string | Buffer)[] = [
+        "..", "dev.alpha.example.com/../x", "dev.alpha.example.com\\x", "dev..alpha.example.com", "dev.alpha.example.com:",
+        "dev.alpha.example.com:abc", "dev.alpha.example.com:0", "dev.alpha.example.com:70000", "dev.alpha.example.com:443:443",
+        "[::1]", "[::1]:443", "127.0.0.1", "127.0.0.1:443", "localhost", "-dev.alpha.example.com", "dev_alpha.example.com",
+        "user@dev.alpha.example.com", "dev.alpha\t.example.com", "dev.alpha .example.com", Buffer.from("dev.alpha.example.com\0.evil", "latin1"),
+        Buffer.from("dev.\xc3\xa4lpha.example.com", "latin1"), "%64ev.alpha.example.com", `${"a".repeat(64)}.example.com`,
+        `${"a.".repeat(130)}com`, "a".repeat(1200), `${".".repeat(150)}example.com`, "*.alpha.example.com", "dev.alpha.example.com..",
+    ];
+    test(`${hostile.length} malformed hosts get 400 and never a tenant's page`, async () => {
+        expect(hostile.length).toBeGreaterThanOrEqual(20);
+        for (const h of hostile) {
+            const r = await rawHttpsStatus(plane.caddy, "dev.alpha.example.com", h);
+            expect(r.status, JSON.stringify(h.toString())).toBe(400);
+            expect(r.body).not.toContain("marker-of");
+        }
+    });
+
+    test("case, port and one trailing dot are normalized to the same tenant", async () => {
+        for (const h of ["DEV.ALPHA.EXAMPLE.COM", "dev.alpha.example.com.", "dev.alpha.example.com:8443", "Dev.Alpha.Example.Com.:443"]) {
+            const r = await rawHttpsStatus(plane.caddy, "dev.alpha.example.com", h);
+            expect(r.status, h).toBe(200);
+            expect(r.body).toContain("marker-of-alpha");
+        }
+    });
+});
+
+describe("what is served", () => {
+    test("dotfiles, logs, tmp, cache, CLI, installer, bootstrap files, dumps and tenant storage are never served", async () => {
+        const hidden = [
+            "/.git/config", "/.env", "/administrator/logs/error.php", "/administrator/cache/x", "/tmp/index.html", "/cache/x",
+            "/logs/x", "/cli/joomla.php", "/installation/", "/installation/index.php", "/mokowaas/Tenant.php", "/mokowaas/pages/404.html",
+            "/configuration.php", "/defines.php", "/administrator/defines.php", "/api/defines.php", "/README.sql", "/backup.tar.gz",
+            "/db.sql.gz", "/sites/alpha/logs/x", "/sites/alpha/cache/x", "/sites/alpha/sessions/x", "/sites/alpha/tmp/x", "/sites/",
+        ];
+        for (const p of hidden) {
+            const r = await httpsGet(plane.caddy, "dev.alpha.example.com", p);
+            expect(r.status, p).toBe(404);
+            expect(r.body, p).not.toMatch(/secret log line|\[core\]|marker-of|dump/);
+        }
+    });
+
+    test("static files are served by Caddy with security headers", async () => {
+        const r = await httpsGet(plane.caddy, "dev.alpha.example.com", "/media/system/css/site.css");
+        expect(r.status).toBe(200);
+        expect(r.body).toBe("body{}\n");
+        expect(r.headers).toMatchObject({
+            "strict-transport-security": "max-age=31536000", "x-content-type-options": "nosniff",
+            "x-frame-options": "SAMEORIGIN", "referrer-policy": "strict-origin-when-cross-origin",
+        });
+        expect(r.headers.server).toBeUndefined();
+    });
+
+    test("plain HTTP redirects to HTTPS", async () => {
+        const r = await httpGet(plane.caddy.httpPort, "dev.alpha.example.com", "/a?b=1");
+        expect(r.status).toBe(308);
+        expect(r.headers.location).toBe(`https://dev.alpha.example.com:${plane.caddy.httpsPort}/a?b=1`);
+    });
+});
+
+describe("media isolation", () => {
+    const media = (t: string) => path.join(plane.root, "srv/mokowaas/tenants", t, "media");
+
+    test("a file in tenant A's media is served on A's hosts and not on B's", async () => {
+        fs.writeFileSync(path.join(media("alpha"), "images", "a-only.txt"), "alpha's file\n");
+        fs.writeFileSync(path.join(media("beta"), "files", "b-only.txt"), "beta's file\n");
+        const a = await httpsGet(plane.caddy, "dev.alpha.example.com", "/sites/alpha/media/images/a-only.txt");
+        expect(a.status).toBe(200);
+        expect(a.body).toBe("alpha's file\n");
+        expect((await httpsGet(plane.caddy, "alpha.example.com", "/sites/alpha/media/images/a-only.txt")).body).toBe("alpha's file\n");
+        for (const host of ["dev.beta.example.com", "beta.example.com"]) {
+            const r = await httpsGet(plane.caddy, host, "/sites/alpha/media/images/a-only.txt");
+            expect(r.status, host).toBe(404);
+            expect(r.body).not.toContain("alpha's file");
+        }
+        expect((await httpsGet(plane.caddy, "dev.beta.example.com", "/sites/beta/media/files/b-only.txt")).body).toBe("beta's file\n");
+        expect((await httpsGet(plane.caddy, "dev.alpha.example.com", "/sites/beta/media/files/b-only.txt")).status).toBe(404);
+        // No way around it with dot segments or a Host header without its tenant's link.
+        expect((await httpsGet(plane.caddy, "dev.beta.example.com", "/sites/beta/media/images/../../../alpha/media/images/a-only.txt")).status).toBe(404);
+        expect((await rawHttpsStatus(plane.caddy, "dev.beta.example.com", "..", "/sites/x/media/images/a-only.txt")).status).not.toBe(200);
+    });
+
+    test("an upload through tenant A's PHP lands in A's media folder and is served only on A's hosts", async () => {
+        const r = await httpsGet(plane.caddy, "dev.alpha.example.com", "/?standin=upload&name=uploaded.txt");
+        expect(r.status, r.body).toBe(200);
+        expect(JSON.parse(r.body).upload.written).toBe(true);
+        const file = path.join(media("alpha"), "images", "uploaded.txt");
+        expect(fs.readFileSync(file, "utf8")).toBe("uploaded by marker-of-alpha");
+        expect(fs.statSync(file).uid).not.toBe(0); // written by the PHP user, through the release's sites/ link
+        expect((await httpsGet(plane.caddy, "alpha.example.com", "/sites/alpha/media/images/uploaded.txt")).status).toBe(200);
+        expect((await httpsGet(plane.caddy, "beta.example.com", "/sites/alpha/media/images/uploaded.txt")).status).toBe(404);
+    });
+
+    test("a provisioning tenant's media is not served yet", async () => {
+        fs.writeFileSync(path.join(media("gamma"), "images", "g.txt"), "gamma\n");
+        expect((await httpsGet(plane.caddy, "dev.gamma.example.com", "/sites/gamma/media/images/g.txt")).status).toBe(404);
+    });
+});
