@@ -47,7 +47,10 @@ export function checkWorkflow(file: string, text: string): WorkflowProblem[] {
         }
         job.steps.forEach((step: unknown, i: number) => {
             const where = `jobs.${id}.steps[${i}]`;
-            if (!isMap(step)) return add(`${where}: not a mapping`);
+            if (!isMap(step)) {
+                add(`${where}: not a mapping`);
+                return;
+            }
             const has = ["uses", "run"].filter((k) => step[k] !== undefined);
             if (has.length !== 1) add(`${where}: needs exactly one of uses or run`);
             if (typeof step.uses === "string" && !/^[\w.-]+\/[\w./-]+@[\w.-]+$/.test(step.uses)) add(`${where}.uses: "${step.uses}" must name a pinned version (owner/repo@ref)`);
