@@ -82,13 +82,15 @@ function platformOfRemoved(repo: string, name: string): string | undefined {
     return undefined;
 }
 
-function plan(args: Args, repo: string, specs: TenantSpec[]): { targets: Target[]; range?: { text: string; base: string; head: string } } {
+function plan(args: Args, repo: string, specs: TenantSpec[], warn: (s: string) => void): { targets: Target[]; range?: { text: string; base: string; head: string } } {
     const head = resolveCommit(repo, "HEAD");
     if (args.changed) {
         const changes = detectChanges(repo, args.changed);
         if (changes.range.head !== head) {
             throw new UsageError(`--changed ${args.changed}: its HEAD (${changes.range.head.slice(0, 12)}) is not the checked-out commit (${head.slice(0, 12)}); Pulumi runs the working tree, so check that commit out first`);
         }
+        const dirty = git(repo, ["status", "--porcelain", "--", "tenants", "Pulumi.*.yaml"]).trim();
+        if (dirty) warn(`fleet: warning: uncommitted changes under tenants/ or in stack config: the stacks run the working tree, the selection comes from ${args.changed}:\n${dirty}\n`);
         return { targets: planChanged(args.command as "preview" | "up", repo, changes, specs), range: changes.range };
     }
     const tenantNames = new Set(specs.map((s) => s.name));
@@ -125,7 +127,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
             io.stderr(`fleet: ${problems.length} problem(s) in the tenant files: nothing ran (npm run validate shows the same)\n`);
             return 2;
         }
-        ({ targets, range } = plan(args, io.repo, specs));
+        ({ targets, range } = plan(args, io.repo, specs, io.stderr));
     } catch (e) {
         io.stderr(`fleet: ${(e as Error).message}\n`);
         return 2;

@@ -94,6 +94,17 @@ describe("fleet --changed", () => {
         ]);
     });
 
+    it("warns when the working tree has uncommitted tenant changes the range does not show", async () => {
+        repo.write("tenants/delta.yaml", tenantYaml("delta"));
+        const head = repo.commit("delta");
+        repo.write("tenants/acme.yaml", tenantYaml("acme", { online: true }));
+        const r = await fleet(["preview", "--changed", `${base}..${head}`]);
+        expect(r.code).toBe(0);
+        expect(r.stderr).toContain("fleet: warning: uncommitted changes under tenants/");
+        expect(r.stderr).toContain("M tenants/acme.yaml");
+        expect(r.ops).toEqual(["delta:preview"]);
+    });
+
     it("runs nothing and exits 0 when the range changes no stack", async () => {
         repo.write("docs/x.md", "x\n");
         const r = await fleet(["preview", "--changed", `${base}..${repo.commit("docs")}`]);
