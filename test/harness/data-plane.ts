@@ -160,7 +160,7 @@ export async function createTenantDb(db: MariaDbInfo, tenant: string, extra: Par
     };
 }
 
-export function putEntry(root: string, entry: object & { tenant: string }): CliResult {
+export function putEntry<T extends { tenant: string }>(root: string, entry: T): CliResult {
     return mokowaas(root, ["registry", "put", entry.tenant], JSON.stringify(entry));
 }
 
