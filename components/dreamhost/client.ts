@@ -11,7 +11,6 @@
  * from our own words, the API's error code and its details with the key scrubbed; never from a URL
  * or a library's error text. Nothing here logs.
  */
-import { randomUUID } from "node:crypto";
 import { dreamhostApiError, dreamhostTransportError, isRetryableCode, redact } from "./errors";
 import type { DreamhostSettings } from "./settings";
 
@@ -80,7 +79,7 @@ export async function callApi(
     url.searchParams.set("key", s.apiKey);
     url.searchParams.set("cmd", cmd);
     url.searchParams.set("format", "json");
-    if (withUniqueId) url.searchParams.set("unique_id", randomUUID());
+    if (withUniqueId) url.searchParams.set("unique_id", crypto.randomUUID()); // the global Web Crypto: no import to serialize
     for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
 
     let unanswered = false; // an earlier attempt may have been applied without us hearing it

@@ -3,7 +3,6 @@
  * when two values are the same record, what a change means (diff), and which live records stand in
  * the way of a new one.
  */
-import { isIPv4, isIPv6 } from "node:net";
 import { hostProblem, isApex } from "../hosts";
 import type { ApiRecord } from "./client";
 
@@ -19,6 +18,26 @@ export interface DnsRecordState {
     value: string;
     /** "" when none. */
     comment: string;
+}
+
+// No Node built-in imports in this file or the others the provider reaches: under vitest a
+// built-in is not recognized as a module and closure serialization fails on its native code.
+
+const IPV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+export function isIPv4(v: string): boolean {
+    return IPV4.test(v);
+}
+
+/** True for an IPv6 address (WHATWG URL parsing decides; zone ids are refused). */
+export function isIPv6(v: string): boolean {
+    if (!/^[0-9a-fA-F:.]+$/.test(v) || !v.includes(":")) return false;
+    try {
+        new URL(`http://[${v}]/`);
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 /** The engine's placeholder for a value not known yet (during preview). */
@@ -44,7 +63,8 @@ export function checkRecord(news: Record<string, unknown>): { inputs: Record<str
     if (known(record)) {
         if (typeof record !== "string") fail("record", "must be a host name such as dev.example.com");
         else {
-            const p = hostProblem(record);
+            // TXT names may hold underscore labels (_acme-challenge, _dmarc); hosts may not.
+            const p = hostProblem(type === "TXT" ? record.replace(/(^|\.)_(?=[a-z0-9])/g, "$1") : record);
             if (p) fail("record", p);
             else recordOk = true;
         }

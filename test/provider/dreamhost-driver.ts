@@ -44,6 +44,8 @@ export function clearEnv(): void {
 export interface Deployed {
     id: string;
     outs: DnsRecordState;
+    /** How change() got there: same, update, create-then-delete or delete-then-create. */
+    how?: string;
 }
 
 export type Inputs = { record: string; type: string; value: string; comment?: string };
@@ -56,7 +58,7 @@ export async function up(inputs: Inputs): Promise<Deployed> {
 }
 
 /** check + diff + update or replace (honouring deleteBeforeReplace), as `pulumi up` does for a change. */
-export async function change(from: Deployed, inputs: Inputs): Promise<Deployed & { how: string }> {
+export async function change(from: Deployed, inputs: Inputs): Promise<Deployed> {
     const news = await checked0(inputs);
     const diff = await provider.diff!(from.id, from.outs, news);
     if (!diff.changes) return { ...from, how: "same" };
