@@ -1,0 +1,260 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS\Command;
+
+use MokoWaaS\AtomicFile;
+use MokoWaaS\Borg;
+use MokoWaaS\Cli\Args;
+use MokoWaaS\Cli\Command;
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Db;
+use MokoWaaS\PlatformConfig;
+use MokoWaaS\Registry;
+use MokoWaaS\TenantArchive;
+
+/**
+ * Per-tenant health: its database with its own credentials, its folders writable by the PHP user,
+ * its dev and production hosts answering through the local web server (Host and SNI set to the
+ * tenant's host), the age of its newest archive. Then the platform's hook URLs are pinged: the
+ * success hooks when all is well, the failure hooks otherwise (short timeouts, never blocking).
+ */
+final class HealthCommand extends Command
+{
+    private const HTTP_TIMEOUT = 5;
+    private const HOOK_TIMEOUT = 5;
+    private const DEFAULT_MAX_BACKUP_AGE_HOURS = 26;
+
+    public static function summary(): string
+    {
+        return 'check every tenant (database, folders, hosts, backups) and ping the health hooks';
+    }
+
+    public static function usage(): string
+    {
+        return "usage: mokowaas health [--json] [--prometheus FILE] [--no-hooks]\n"
+            . "  exit 0 when every check passed, 1 otherwise; hooks: platform config hooks.success / hooks.failure";
+    }
+
+    public function run(array $argv): int
+    {
+        $args = Args::parse($argv, ['prometheus'], ['json', 'no-hooks']);
+        $config = PlatformConfig::load($this->paths);
+        $registry = new Registry($this->paths);
+        $maxAge = (float) ($config->toArray()['backupMaxAgeHours'] ?? self::DEFAULT_MAX_BACKUP_AGE_HOURS) * 3600;
+        [$newest, $borgError] = $this->newestArchives($config);
+        $phpUser = posix_getpwnam($config->phpUser()) ?: null;
+        $report = [];
+        foreach ($registry->tenants() as $t) {
+            $entry = $registry->get($t);
+            if ($entry === null) {
+                continue;
+            }
+            $state = (string) ($entry['state'] ?? 'provisioning');
+            $checks = ['db' => $this->checkDb($entry, $state === 'ready'), 'folders' => $this->checkFolders($registry->tenantDir($t), $phpUser)];
+            if ($state === 'ready') {
+                $checks['dev'] = $this->checkHost($config, $entry['hosts']['dev'], false);
+                $checks['production'] = $this->checkHost($config, $entry['hosts']['production'], !($entry['online'] ?? false));
+                $checks['backup'] = $this->checkBackup($newest[$t] ?? null, $borgError, $maxAge);
+            }
+            $ok = !in_array(false, array_column($checks, 'ok'), true);
+            $report[] = ['tenant' => $t, 'state' => $state, 'ok' => $ok, 'checks' => $checks];
+        }
+        $allOk = !in_array(false, array_column($report, 'ok'), true);
+        $result = ['ok' => $allOk, 'checkedAt' => gmdate('Y-m-d\TH:i:s\Z'), 'tenants' => $report];
+        if (($file = $args->option('prometheus')) !== null) {
+            AtomicFile::write($file, self::prometheus($result), 0644);
+        }
+        if (!$args->flag('no-hooks')) {
+            $this->pingHooks($config->hooks($allOk ? 'success' : 'failure'), $result);
+        }
+        if ($args->flag('json')) {
+            $this->json($result);
+        } else {
+            foreach ($report as $r) {
+                $bad = array_keys(array_filter($r['checks'], static fn (array $c): bool => !$c['ok']));
+                $this->out(sprintf('%-32s %-12s %s', $r['tenant'], $r['state'], $r['ok'] ? 'ok' : 'FAILING: ' . implode(', ', array_map(
+                    static fn (string $k): string => "$k ({$r['checks'][$k]['detail']})", $bad))));
+            }
+            $this->out($allOk ? 'all healthy' : 'unhealthy');
+        }
+        return $allOk ? ExitCode::OK : ExitCode::FAILED;
+    }
+
+    /** @return array{0: array<string, array{name: string, time: float}>, 1: ?string} newest archive per tenant, or the Borg error */
+    private function newestArchives(PlatformConfig $config): array
+    {
+        $newest = [];
+        try {
+            foreach (Borg::forPlatform($this->paths, $config)->archives('*') as $a) {
+                if (!preg_match('/^mokowaas tenant=([a-z0-9-]+)/', $a['comment'], $m) || ($time = TenantArchive::timeOf($a['name'])) === null) {
+                    continue;
+                }
+                if (!isset($newest[$m[1]]) || $newest[$m[1]]['time'] < $time) {
+                    $newest[$m[1]] = ['name' => $a['name'], 'time' => $time];
+                }
+            }
+            return [$newest, null];
+        } catch (\RuntimeException $e) {
+            return [[], $e->getMessage()];
+        }
+    }
+
+    /** @param array<string, mixed> $entry @return array{ok: bool, detail: string} */
+    private function checkDb(array $entry, bool $seeded): array
+    {
+        try {
+            $db = Db::tenant($entry, 3);
+            $db->value($seeded ? 'SELECT COUNT(*) FROM ' . Db::ident($entry['db']['prefix'] . 'extensions') : 'SELECT 1');
+            $db->close();
+            return ['ok' => true, 'detail' => 'reachable with the tenant account'];
+        } catch (\Throwable $e) {
+            return ['ok' => false, 'detail' => $e->getMessage()];
+        }
+    }
+
+    /** @param array<string, mixed>|null $phpUser posix_getpwnam() of the PHP user @return array{ok: bool, detail: string} */
+    private function checkFolders(string $dir, ?array $phpUser): array
+    {
+        $bad = [];
+        foreach (array_keys(Registry::FOLDERS) as $name) {
+            $path = "$dir/$name";
+            clearstatcache(true, $path);
+            if (!is_dir($path)) {
+                $bad[] = "$name missing";
+            } elseif ($phpUser !== null && !self::writableBy($path, $phpUser)) {
+                $bad[] = "$name not writable by {$phpUser['name']}";
+            } elseif ($phpUser === null && !is_writable($path)) {
+                $bad[] = "$name not writable";
+            }
+        }
+        return $bad === [] ? ['ok' => true, 'detail' => 'writable'] : ['ok' => false, 'detail' => implode(', ', $bad)];
+    }
+
+    /** Whether the user may create files in $dir, from its owner, group and mode (the checker runs as root). @param array<string, mixed> $user */
+    private static function writableBy(string $dir, array $user): bool
+    {
+        $st = stat($dir);
+        if ($st === false) {
+            return false;
+        }
+        $mode = $st['mode'];
+        if ((int) $user['uid'] === 0) {
+            return true;
+        }
+        if ($st['uid'] === (int) $user['uid']) {
+            return ($mode & 0300) === 0300;
+        }
+        $groups = [(int) $user['gid']];
+        foreach (function_exists('posix_getgrouplist') ? (posix_getgrouplist($user['name'], (int) $user['gid']) ?: []) : [] as $g) {
+            $groups[] = (int) $g;
+        }
+        if (in_array($st['gid'], $groups, true)) {
+            return ($mode & 0030) === 0030;
+        }
+        return ($mode & 0003) === 0003;
+    }
+
+    /**
+     * GET / of $host through the local web server: the URL names the host (Host header and SNI),
+     * CURLOPT_RESOLVE sends it to webUrl's address. An offline production host must answer the
+     * 503 "coming soon" page; anything else must answer 2xx/3xx.
+     *
+     * @return array{ok: bool, detail: string}
+     */
+    private function checkHost(PlatformConfig $config, string $host, bool $offline): array
+    {
+        $web = parse_url($config->webUrl());
+        $scheme = $web['scheme'] ?? 'https';
+        $port = (int) ($web['port'] ?? ($scheme === 'https' ? 443 : 80));
+        $addr = trim((string) ($web['host'] ?? '127.0.0.1'), '[]');
+        $ip = filter_var($addr, FILTER_VALIDATE_IP) ? $addr : gethostbyname($addr);
+        $ch = curl_init("$scheme://$host:$port/");
+        curl_setopt_array($ch, [
+            CURLOPT_RESOLVE => ["$host:$port:" . (str_contains($ip, ':') ? "[$ip]" : $ip)],
+            CURLOPT_RETURNTRANSFER => true, CURLOPT_FOLLOWLOCATION => false, CURLOPT_HEADER => true,
+            CURLOPT_CONNECTTIMEOUT => self::HTTP_TIMEOUT, CURLOPT_TIMEOUT => self::HTTP_TIMEOUT,
+            CURLOPT_USERAGENT => 'mokowaas-health', CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+        ]);
+        if (($ca = $config->caFile()) !== null) {
+            curl_setopt($ch, CURLOPT_CAINFO, $ca);
+        }
+        $response = curl_exec($ch);
+        $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
+        $error = curl_error($ch);
+        curl_close($ch);
+        if ($response === false) {
+            return ['ok' => false, 'detail' => "no answer: $error"];
+        }
+        if ($offline) {
+            $comingSoon = $status === 503 && preg_match('/^retry-after:/mi', (string) $response);
+            return ['ok' => (bool) $comingSoon, 'detail' => $comingSoon ? 'offline: 503 coming soon' : "offline but answered HTTP $status"];
+        }
+        return ['ok' => $status >= 200 && $status < 400, 'detail' => "HTTP $status"];
+    }
+
+    /** @param array{name: string, time: float}|null $newest @return array{ok: bool, detail: string, archive?: string, ageSeconds?: int} */
+    private function checkBackup(?array $newest, ?string $borgError, float $maxAge): array
+    {
+        if ($borgError !== null) {
+            return ['ok' => false, 'detail' => "cannot list archives: $borgError"];
+        }
+        if ($newest === null) {
+            return ['ok' => false, 'detail' => 'no archive yet'];
+        }
+        $age = (int) max(0, time() - $newest['time']);
+        return ['ok' => $age <= $maxAge, 'detail' => sprintf('newest archive %.1f h old', $age / 3600), 'archive' => $newest['name'], 'ageSeconds' => $age];
+    }
+
+    /** @param array<string, mixed> $result */
+    private static function prometheus(array $result): string
+    {
+        $esc = static fn (string $v): string => addcslashes($v, "\\\"\n");
+        $lines = [
+            '# HELP mokowaas_health_ok 1 when every check of the tenant passed.', '# TYPE mokowaas_health_ok gauge',
+        ];
+        $checks = ['# HELP mokowaas_check_ok 1 when the check passed.', '# TYPE mokowaas_check_ok gauge'];
+        $ages = ['# HELP mokowaas_backup_age_seconds Age of the tenant\'s newest archive.', '# TYPE mokowaas_backup_age_seconds gauge'];
+        foreach ($result['tenants'] as $t) {
+            $lines[] = sprintf('mokowaas_health_ok{tenant="%s"} %d', $esc($t['tenant']), $t['ok'] ? 1 : 0);
+            foreach ($t['checks'] as $name => $c) {
+                $checks[] = sprintf('mokowaas_check_ok{tenant="%s",check="%s"} %d', $esc($t['tenant']), $name, $c['ok'] ? 1 : 0);
+            }
+            if (isset($t['checks']['backup']['ageSeconds'])) {
+                $ages[] = sprintf('mokowaas_backup_age_seconds{tenant="%s"} %d', $esc($t['tenant']), $t['checks']['backup']['ageSeconds']);
+            }
+        }
+        return implode("\n", array_merge($lines, $checks, $ages, [
+            '# HELP mokowaas_health_last_run_timestamp_seconds When the health check ran.', '# TYPE mokowaas_health_last_run_timestamp_seconds gauge',
+            'mokowaas_health_last_run_timestamp_seconds ' . time(),
+        ])) . "\n";
+    }
+
+    /** POSTs a summary (no secrets) to each hook; a dead hook is reported, never waited on for long. @param list<string> $urls @param array<string, mixed> $result */
+    private function pingHooks(array $urls, array $result): void
+    {
+        $failing = [];
+        foreach ($result['tenants'] as $t) {
+            if (!$t['ok']) {
+                $failing[$t['tenant']] = array_keys(array_filter($t['checks'], static fn (array $c): bool => !$c['ok']));
+            }
+        }
+        $body = json_encode(['ok' => $result['ok'], 'checkedAt' => $result['checkedAt'], 'tenants' => count($result['tenants']), 'failing' => (object) $failing], JSON_UNESCAPED_SLASHES);
+        foreach ($urls as $url) {
+            $ch = curl_init($url);
+            curl_setopt_array($ch, [
+                CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_HTTPHEADER => ['Content-Type: application/json'],
+                CURLOPT_RETURNTRANSFER => true, CURLOPT_CONNECTTIMEOUT => 3, CURLOPT_TIMEOUT => self::HOOK_TIMEOUT,
+                CURLOPT_USERAGENT => 'mokowaas-health', CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
+            ]);
+            $ok = curl_exec($ch) !== false && curl_getinfo($ch, CURLINFO_RESPONSE_CODE) < 400;
+            $status = curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
+            $error = curl_error($ch);
+            curl_close($ch);
+            if (!$ok) {
+                // The URL may carry a token (healthchecks.io style): name only its host.
+                $this->err('hook ' . (parse_url($url, PHP_URL_HOST) ?? '?') . ' not reached: ' . ($error !== '' ? $error : "HTTP $status"));
+            }
+        }
+    }
+}
