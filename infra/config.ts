@@ -20,7 +20,7 @@ const sha512 = z.string().regex(/^[0-9a-f]{128}$/, "must be the 128 lowercase he
 const Hetzner = z.strictObject({
     provider: z.literal("hetzner"),
     name: z.string().optional(),
-    serverType: z.string().default("cx22"),
+    serverType: z.string().default("cx23"),
     location: z.string().default("fsn1"),
     image: z.string().default("ubuntu-24.04"),
     /** Hetzner delete/rebuild protection and Pulumi `protect` on the server. */

@@ -37,7 +37,7 @@ describe("platform prod on Hetzner", () => {
     it("creates an Ubuntu 24.04 server with the firewall, key and cloud-init, protected and never rebuilt by a key or user-data change", () => {
         const server = one(registered, "hcloud:index/server:Server", "mokowaas-prod");
         expect(server.inputs).toMatchObject({
-            name: "mokowaas-prod", serverType: "cx22", image: "ubuntu-24.04", location: "fsn1",
+            name: "mokowaas-prod", serverType: "cx23", image: "ubuntu-24.04", location: "fsn1",
             firewallIds: [815], sshKeys: ["mokowaas-prod-id"], publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
             deleteProtection: true, rebuildProtection: true,
             userData: cloudInit({ hostname: "prod.mokowaas.example.net" }),
