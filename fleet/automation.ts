@@ -52,6 +52,11 @@ export class AutomationRunner implements StackRunner {
         }
     }
 
+    async listStacks(): Promise<string[]> {
+        const ws = await LocalWorkspace.create(this.opts());
+        return (await ws.listStacks()).map((s) => s.name.split("/").pop()!);
+    }
+
     async run(t: Target): Promise<StackRunResult> {
         const common = { color: "never" as const };
         switch (t.operation) {

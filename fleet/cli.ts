@@ -108,6 +108,26 @@ function plan(args: Args, repo: string, specs: TenantSpec[], warn: (s: string) =
     return { targets: all };
 }
 
+/**
+ * Stacks in the backend that are neither a tenant file nor a platform: a tenant whose file was
+ * deleted but whose offboarding did not finish. Status lists them so they are not forgotten.
+ */
+function orphans(stacks: string[], known: Target[], repo: string): Target[] {
+    const names = new Set(known.map((t) => t.stack));
+    return stacks
+        .filter((s) => !names.has(s))
+        .sort()
+        .map((stack): Target => {
+            let platform = "?";
+            try {
+                platform = platformOfRemoved(repo, stack) ?? "?";
+            } catch {
+                // An unreadable old file leaves the platform unknown; status does not need it.
+            }
+            return { stack, role: "tenant", platform, operation: "status", reason: `no tenants/${stack}.yaml: offboard it with fleet destroy --tenant ${stack}` };
+        });
+}
+
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
     let args: Args;
     try {
@@ -145,6 +165,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     } catch (e) {
         io.stderr(`fleet: ${(e as Error).message}\n`);
         return 3;
+    }
+    if (args.command === "status" && args.tenants.length === 0 && args.platforms.length === 0 && runner.listStacks) {
+        targets.push(...orphans(await runner.listStacks(), targets, io.repo));
     }
     const outcomes = await runFleet(targets, runner, {
         concurrency: args.concurrency,

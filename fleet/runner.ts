@@ -24,6 +24,8 @@ export interface StackRunResult {
 
 export interface StackRunner {
     run(target: Target): Promise<StackRunResult>;
+    /** Every stack of the project in the backend (status uses it to find stacks without a tenant file). */
+    listStacks?(): Promise<string[]>;
 }
 
 export interface Tunnel {
@@ -59,7 +61,8 @@ export interface RunOptions {
     onDone?: (o: Outcome) => void;
 }
 
-export const needsTunnelByDefault = (t: Target): boolean => t.role === "tenant" && t.platform !== "local";
+/** Tenant stacks talk to MySQL in every operation but status (which reads the backend only); `local` needs no tunnel. */
+export const needsTunnelByDefault = (t: Target): boolean => t.role === "tenant" && t.platform !== "local" && t.operation !== "status";
 
 const MUTATING: ReadonlySet<StackOperation> = new Set(["up", "destroy"]);
 

@@ -20,7 +20,7 @@ beforeEach(() => {
 afterEach(() => repo.cleanup());
 
 /** Runs the CLI against the temp repo with a fake engine; `fail` names stacks whose run throws. */
-async function fleet(argv: string[], fail: string[] = []) {
+async function fleet(argv: string[], fail: string[] = [], backendStacks?: string[]) {
     const ran: Target[] = [];
     const tunnels: string[] = [];
     let stdout = "";
@@ -32,6 +32,7 @@ async function fleet(argv: string[], fail: string[] = []) {
             if (fail.includes(t.stack)) throw new Error(`error: ${t.stack} exploded`);
             return { counts: { create: 2, update: 0, replace: 0, delete: t.operation.includes("destroy") ? 5 : 0, same: 1 } };
         },
+        listStacks: backendStacks ? async () => backendStacks : undefined,
     };
     const code = await runCli(argv, {
         repo: repo.dir,
@@ -162,7 +163,12 @@ describe("fleet selection and refusals", () => {
         }
     });
 
-    it("status covers every platform and every tenant", async () => {
-        expect((await fleet(["status"])).ops).toEqual(["acme:status", "beta:status", "gamma:status", "local:status", "prod:status"]);
+    it("status covers every platform and every tenant, and names stacks left without a tenant file", async () => {
+        repo.remove("tenants/gamma.yaml");
+        repo.commit("gamma file gone, stack still there");
+        const r = await fleet(["status"], [], ["acme", "beta", "gamma", "local", "prod"]);
+        expect(r.ops).toEqual(["acme:status", "beta:status", "gamma:status", "local:status", "prod:status"]);
+        expect(r.ran.find((t) => t.stack === "gamma")).toMatchObject({ platform: "local", reason: "no tenants/gamma.yaml: offboard it with fleet destroy --tenant gamma" });
+        expect(r.tunnels).toEqual([]);
     });
 });
