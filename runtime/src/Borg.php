@@ -36,6 +36,8 @@ final class Borg
         $env = getenv();
         unset($env['BORG_PASSPHRASE'], $env['BORG_PASSPHRASE_FD'], $env['BORG_NEW_PASSPHRASE']);
         $env['BORG_PASSCOMMAND'] = 'cat -- ' . escapeshellarg($file);
+        // Borg's keys/security/cache folders: one place for every caller (timers, shells, control plane).
+        $env['BORG_BASE_DIR'] ??= $this->paths->root . '/var/lib/mokowaas/borg';
         $env['BORG_EXIT_CODES'] = 'legacy';
         return $env;
     }
