@@ -2,23 +2,10 @@
  * Tenant stack "beta" (tenants/beta.yaml: DreamHost DNS, an apex production host, defaults) with
  * the tenant-stack config overrides: another StackReference name and a local MySQL endpoint.
  */
-import { beforeAll, describe, expect, it, vi } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, PRIVATE_KEY, platformStack } from "./helpers/platform-fixture";
 import { installMocks, mockPassword, settle, valueOf } from "./helpers/pulumi-mocks";
 import { TYPES, expectCommandsSealed, expectDependsOn, expectNoSecretInCommands, isSecretOutput, tenantResource, tenantSecrets } from "./helpers/tenant-checks";
-
-// The DreamHost provider is exercised by its own tests; here a stand-in with the same constructor
-// records what the TenantComponent declares. (Under vitest, closure serialization of a dynamic
-// provider that imports node builtins fails, which would hide this file's subject.)
-vi.mock("../../components/dreamhost", async () => {
-    const pulumi = await import("@pulumi/pulumi");
-    class DnsRecord extends pulumi.CustomResource {
-        constructor(name: string, args: Record<string, unknown>, opts?: import("@pulumi/pulumi").CustomResourceOptions) {
-            super("dreamhost:test:DnsRecord", name, args, opts);
-        }
-    }
-    return { DnsRecord };
-});
 
 const registered = installMocks({
     stack: "beta",

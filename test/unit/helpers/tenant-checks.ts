@@ -12,7 +12,7 @@ export const TYPES = {
     grant: "mysql:index/grant:Grant",
     command: "command:remote:Command",
     stackRef: "pulumi:pulumi:StackReference",
-    dnsRecord: "dreamhost:test:DnsRecord",
+    dnsRecord: "pulumi-nodejs:dynamic/dreamhost:DnsRecord",
 } as const;
 
 /** Every secret value the tenant program handles: generated passwords and the platform's secrets. */
