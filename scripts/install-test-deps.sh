@@ -6,7 +6,7 @@ PHP=${PHP_VERSION:-8.2}
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in mariadb-server mariadb-client "php$PHP-cli" "php$PHP-fpm" "php$PHP-mysql" "php$PHP-xml" "php$PHP-mbstring" \
-         "php$PHP-curl" "php$PHP-zip" "php$PHP-intl" "php$PHP-gd" "php$PHP-opcache" caddy borgbackup openssh-server openssh-client wrk git; do
+         "php$PHP-curl" "php$PHP-zip" "php$PHP-intl" "php$PHP-gd" "php$PHP-opcache" caddy borgbackup openssh-server openssh-client wrk git curl tar zstd unzip; do
   have "$p" || need+=("$p")
 done
 if [ ${#need[@]} -eq 0 ]; then
