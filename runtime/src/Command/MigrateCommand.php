@@ -37,10 +37,11 @@ final class MigrateCommand extends Command
 
     public function run(array $argv): int
     {
-        $args = Args::parse($argv, ['tenant', 'release', 'concurrency', 'lock-wait'], ['all', 'dry-run', 'json']);
+        // --tenant may repeat: the parent of a --concurrency run hands each child its share that way.
+        $args = Args::parse($argv, ['release', 'concurrency', 'lock-wait'], ['all', 'dry-run', 'json'], ['tenant']);
         $registry = new Registry($this->paths);
-        $tenant = $args->option('tenant');
-        if (($tenant === null) === !$args->flag('all')) {
+        $named = $args->all('tenant');
+        if (($named === []) === !$args->flag('all')) {
             throw new UserError('give exactly one of --tenant T or --all', ExitCode::USAGE);
         }
         $concurrency = $args->option('concurrency', '1');
@@ -55,12 +56,14 @@ final class MigrateCommand extends Command
         }
         $sets = self::schemaSets($releaseDir);
         $dry = $args->flag('dry-run');
-        if ($tenant !== null) {
-            Registry::assertTenantName($tenant);
-            if ($registry->get($tenant) === null) {
-                throw new UserError("tenant $tenant has no registry entry", ExitCode::NOT_READY);
+        if ($named !== []) {
+            foreach ($named as $tenant) {
+                Registry::assertTenantName($tenant);
+                if ($registry->get($tenant) === null) {
+                    throw new UserError("tenant $tenant has no registry entry", ExitCode::NOT_READY);
+                }
             }
-            $tenants = [$tenant];
+            $tenants = array_values(array_unique($named));
         } else {
             $tenants = $registry->tenants();
         }
@@ -144,7 +147,8 @@ final class MigrateCommand extends Command
     }
 
     /**
-     * Runs `migrate --tenant T --json` for each tenant as child processes, $n at a time.
+     * Runs `migrate --tenant A --tenant B ... --json` in $n child processes, each taking every n-th
+     * tenant (one PHP start per child, not per tenant), and merges their reports in tenant order.
      *
      * @param list<string> $tenants
      * @return list<array<string, mixed>>
@@ -152,44 +156,34 @@ final class MigrateCommand extends Command
     private function inChildren(array $tenants, string $release, bool $dry, int $n, float $lockWait): array
     {
         $bin = dirname(__DIR__, 2) . '/bin/mokowaas';
-        $queue = $tenants;
-        $running = [];
+        $shards = [];
+        foreach ($tenants as $i => $t) {
+            $shards[$i % $n][] = $t;
+        }
+        $children = [];
+        foreach ($shards as $k => $shard) {
+            $cmd = [PHP_BINARY, $bin, 'migrate', '--release', $release, '--json', '--lock-wait', (string) $lockWait];
+            foreach ($shard as $t) {
+                array_push($cmd, '--tenant', $t);
+            }
+            if ($dry) {
+                $cmd[] = '--dry-run';
+            }
+            $out = tmpfile();
+            $err = tmpfile();
+            $proc = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => $out, 2 => $err], $pipes);
+            $children[$k] = [$proc, $out, $err, $shard];
+        }
         $results = [];
-        while ($queue !== [] || $running !== []) {
-            while ($queue !== [] && count($running) < $n) {
-                $t = array_shift($queue);
-                $cmd = [PHP_BINARY, $bin, 'migrate', '--tenant', $t, '--release', $release, '--json', '--lock-wait', (string) $lockWait];
-                if ($dry) {
-                    $cmd[] = '--dry-run';
-                }
-                $out = tmpfile();
-                $err = tmpfile();
-                $proc = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => $out, 2 => $err], $pipes);
-                if (!is_resource($proc)) {
-                    $results[$t] = ['tenant' => $t, 'status' => 'failed', 'error' => ['error' => 'cannot start a child process']];
-                    continue;
-                }
-                $running[$t] = [$proc, $out, $err];
-            }
-            foreach ($running as $t => [$proc, $out, $err]) {
-                $st = proc_get_status($proc);
-                if ($st['running']) {
-                    continue;
-                }
-                proc_close($proc);
-                rewind($out);
-                rewind($err);
-                $json = json_decode((string) stream_get_contents($out), true);
-                $stderr = trim((string) stream_get_contents($err));
-                fclose($out);
-                fclose($err);
-                $results[$t] = is_array($json) && isset($json['tenants'][0])
-                    ? $json['tenants'][0]
-                    : ['tenant' => $t, 'status' => 'failed', 'error' => ['error' => $stderr !== '' ? $stderr : "child exited with {$st['exitcode']}"]];
-                unset($running[$t]);
-            }
-            if ($running !== []) {
-                usleep(20_000);
+        foreach ($children as [$proc, $out, $err, $shard]) {
+            $code = is_resource($proc) ? proc_close($proc) : -1;
+            rewind($out);
+            rewind($err);
+            $json = json_decode((string) stream_get_contents($out), true);
+            $stderr = trim((string) stream_get_contents($err));
+            foreach ($shard as $t) {
+                $mine = is_array($json) ? array_values(array_filter($json['tenants'] ?? [], static fn ($r): bool => ($r['tenant'] ?? null) === $t)) : [];
+                $results[$t] = $mine[0] ?? ['tenant' => $t, 'status' => 'failed', 'error' => ['error' => $stderr !== '' ? $stderr : "child exited with $code"]];
             }
         }
         return array_map(static fn (string $t): array => $results[$t], $tenants);
