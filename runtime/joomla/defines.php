@@ -4,8 +4,7 @@
 // tenant's JPATH_CACHE. Joomla's own defines follow here, so cli/joomla.php (which skips them
 // when _JDEFINES is set) and index.php (require_once) both end up with one consistent set.
 \defined('_JEXEC') or die;
-require_once __DIR__ . '/mokowaas/load.php';
-\MokoWaaS\Joomla\Tenant::boot();
+require __DIR__ . '/mokowaas/enter.php';
 \defined('JPATH_BASE') || \define('JPATH_BASE', __DIR__);
 \define('_JDEFINES', 1);
 require_once JPATH_BASE . '/includes/defines.php';

@@ -47,6 +47,22 @@ final class AtomicFile
         }
     }
 
+    /**
+     * Like writePhpArray, for files read on every web request (registry entries, host map): the
+     * array is a class constant of a class named after its content, and the file returns it.
+     * Measured with PHP 8.2 FPM: a plain `return [...]` file that opcache first compiled from a
+     * nested include (as Joomla's entry points always are) costs a full copy on every later
+     * request (~25 us for 30 hosts), while a class constant stays in shared memory (~5 us).
+     */
+    public static function writePhpConstant(string $path, array $data, int $mode = 0640, ?string $group = null): void
+    {
+        $export = var_export($data, true);
+        $class = 'D' . substr(hash('sha256', $export), 0, 24);
+        self::write($path, "<?php\n// Written by mokowaas; do not edit.\nnamespace MokoWaaS\\Data;\n\n"
+            . "if (!\\class_exists($class::class, false)) {\n    final class $class\n    {\n        public const DATA = $export;\n    }\n}\n\n"
+            . "return $class::DATA;\n", $mode, $group);
+    }
+
     /** A PHP file that returns $data, written with var_export so opcache serves it from memory. */
     public static function writePhpArray(string $path, array $data, int $mode = 0640, ?string $group = null): void
     {

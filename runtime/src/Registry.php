@@ -352,7 +352,7 @@ final class Registry
     private function store(array $entry, ?array $old, HostMap $map): void
     {
         $this->ensureRegistryDirs();
-        AtomicFile::writePhpArray($this->paths->registryEntry($entry['tenant']), $entry, 0640, $this->phpGroup());
+        AtomicFile::writePhpConstant($this->paths->registryEntry($entry['tenant']), $entry, 0640, $this->phpGroup());
         $this->writeMap($map->withTenant($entry));
         $this->syncMediaLinks($entry, $old);
     }
@@ -360,7 +360,7 @@ final class Registry
     private function writeMap(HostMap $map): void
     {
         $this->ensureRegistryDirs();
-        AtomicFile::writePhpArray($this->paths->hostMap(), $map->toArray(), 0640, $this->phpGroup());
+        AtomicFile::writePhpConstant($this->paths->hostMap(), $map->toArray(), 0640, $this->phpGroup());
     }
 
     /**

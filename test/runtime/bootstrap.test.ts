@@ -148,7 +148,8 @@ describe("tenants not ready and unknown hosts", () => {
             const file = path.join(entryDir, f);
             const original = fs.readFileSync(file);
             originals.set(file, original);
-            const body = original.toString("utf8").replace(/^<\?php\n/, `<?php\ntouch(${JSON.stringify(path.join(traces, f))});\n`);
+            const body = original.toString("utf8").replace("namespace MokoWaaS\\Data;\n", `namespace MokoWaaS\\Data;\n\\touch(${JSON.stringify(path.join(traces, f))});\n`);
+            expect(body, "instrumented entry").toContain("\\touch(");
             fs.writeFileSync(file, body);
             // Bump the timestamp so opcache sees the change.
             const t = new Date(Date.now() + 5_000);

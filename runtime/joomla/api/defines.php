@@ -3,5 +3,4 @@
 // not the root defines.php. Same tenant resolution; Joomla's API defines follow from
 // api/includes/app.php.
 \defined('_JEXEC') or die;
-require_once \dirname(__DIR__) . '/mokowaas/load.php';
-\MokoWaaS\Joomla\Tenant::boot();
+require \dirname(__DIR__) . '/mokowaas/enter.php';

@@ -26,12 +26,54 @@ final class Tenant
     /** @var array<string, mixed>|null JConfig values, built once (JConfig is constructed many times) */
     private static ?array $config = null;
 
-    /** Resolves the tenant (or answers and exits) and presets the per-tenant Joomla constants. */
+    /**
+     * Resolves the tenant (or answers and exits) and presets the per-tenant Joomla constants. The
+     * entry points do this through mokowaas/enter.php, which includes the registry files at file
+     * scope; this method is the fallback for code that loads configuration.php on its own.
+     */
     public static function boot(): void
     {
         if (self::$entry === null) {
-            PHP_SAPI === 'cli' ? self::bootCli() : self::bootWeb();
+            $tenant = self::pick(self::load(self::hostMapFile()));
+            self::enter($tenant, self::load(self::entryFile($tenant)));
         }
+    }
+
+    public static function entered(): bool
+    {
+        return self::$entry !== null;
+    }
+
+    /** The compiled host map a web request resolves against; null in CLI (MOKOWAAS_TENANT names the tenant). */
+    public static function hostMapFile(): ?string
+    {
+        return PHP_SAPI === 'cli' ? null : self::paths()->hostMap();
+    }
+
+    public static function entryFile(string $tenant): string
+    {
+        return self::paths()->registryEntry($tenant);
+    }
+
+    /**
+     * Picks the tenant of this process. Web: the Host header through Host::resolve against the
+     * host map (the contents of hostMapFile()); answers malformed (400), unknown (404), not yet
+     * ready (503) and alias (301) hosts itself and exits. CLI: MOKOWAAS_TENANT.
+     */
+    public static function pick(mixed $hostMap): string
+    {
+        return PHP_SAPI === 'cli' ? self::pickCli() : self::pickWeb(is_array($hostMap) && is_array($hostMap['hosts'] ?? null) ? $hostMap['hosts'] : []);
+    }
+
+    /**
+     * Takes the picked tenant's registry entry (the contents of entryFile()): answers an offline
+     * production host with the coming-soon page, marks dev hosts noindex, presets JPATH_CACHE.
+     */
+    public static function enter(string $tenant, mixed $entry): void
+    {
+        $entry = is_array($entry) && ($entry['tenant'] ?? null) === $tenant ? $entry : null;
+        PHP_SAPI === 'cli' ? self::enterCli($tenant, $entry) : self::enterWeb($entry);
+        self::$entry = $entry;
         \defined('JPATH_CACHE') || \define('JPATH_CACHE', self::dir('cache'));
     }
 
@@ -80,7 +122,7 @@ final class Tenant
             'session_filesystem_path' => self::dir('sessions'),
             // JPATH_CACHE is preset per tenant; an empty cache_path makes the Cache class use it.
             'cache_path' => '',
-            // Soft offline happens before Joomla boots (see bootWeb); Joomla's own switch stays off.
+            // Soft offline happens before Joomla boots (see enterWeb); Joomla's own switch stays off.
             'offline' => false,
             'robots' => self::$role === 'dev' ? 'noindex, nofollow' : '',
             'sef_rewrite' => true,
@@ -88,7 +130,7 @@ final class Tenant
     }
 
     /** The TLS ask endpoint: 200 when ?domain= is a host of the host map, else 404. Loopback only. */
-    public static function ask(): never
+    public static function ask(mixed $hostMap): never
     {
         $remote = (string) ($_SERVER['REMOTE_ADDR'] ?? '');
         if ($remote !== '127.0.0.1' && $remote !== '::1') {
@@ -98,13 +140,14 @@ final class Tenant
         if (!is_string($domain)) {
             self::plain(400, 'missing ?domain=');
         }
-        $found = Host::resolve($domain, self::hostMap());
+        $found = Host::resolve($domain, is_array($hostMap) && is_array($hostMap['hosts'] ?? null) ? $hostMap['hosts'] : []);
         self::plain($found['status'] === 200 ? 200 : 404, $found['status'] === 200 ? 'ok' : 'unknown host');
     }
 
-    private static function bootWeb(): void
+    /** @param array<string, array<string, mixed>> $hosts */
+    private static function pickWeb(array $hosts): string
     {
-        $found = Host::resolve((string) ($_SERVER['HTTP_HOST'] ?? ''), self::hostMap());
+        $found = Host::resolve((string) ($_SERVER['HTTP_HOST'] ?? ''), $hosts);
         if ($found['status'] !== 200) {
             self::page($found['status'], $found['status'] === 400 ? '400.html' : '404.html');
         }
@@ -116,22 +159,26 @@ final class Tenant
             $uri = (string) ($_SERVER['REQUEST_URI'] ?? '/');
             self::redirect('https://' . $row['redirect'] . (str_starts_with($uri, '/') ? $uri : '/'));
         }
-        $entry = self::readEntry((string) $row['tenant']);
+        self::$role = (string) $row['role'];
+        return (string) $row['tenant'];
+    }
+
+    /** @param array<string, mixed>|null $entry */
+    private static function enterWeb(?array $entry): void
+    {
         if ($entry === null) {
             // The host map names a tenant whose entry is gone: a registry write in progress.
             self::page(503, 'setup.html', ['Retry-After' => '60']);
         }
-        if ($row['role'] === 'production' && $entry['online'] !== true) {
+        if (self::$role === 'production' && $entry['online'] !== true) {
             self::offline($entry);
         }
-        if ($row['role'] === 'dev') {
+        if (self::$role === 'dev') {
             header('X-Robots-Tag: noindex, nofollow');
         }
-        self::$role = (string) $row['role'];
-        self::$entry = $entry;
     }
 
-    private static function bootCli(): void
+    private static function pickCli(): string
     {
         $tenant = (string) getenv('MOKOWAAS_TENANT');
         if ($tenant === '') {
@@ -140,31 +187,24 @@ final class Tenant
         if (!preg_match('/^[a-z][a-z0-9-]{1,30}\z/', $tenant)) {
             self::cliFail("MOKOWAAS_TENANT=\"$tenant\" is not a tenant name");
         }
-        $entry = self::readEntry($tenant);
+        self::$role = 'cli';
+        return $tenant;
+    }
+
+    /** @param array<string, mixed>|null $entry */
+    private static function enterCli(string $tenant, ?array $entry): void
+    {
         if ($entry === null) {
             self::cliFail("tenant $tenant has no registry entry on this server (`mokowaas registry list` shows them)");
         }
         if (($entry['state'] ?? '') === 'offboarding') {
             self::cliFail("tenant $tenant is being offboarded");
         }
-        self::$role = 'cli';
-        self::$entry = $entry;
     }
 
-    /** @return array<string, array<string, mixed>> */
-    private static function hostMap(): array
+    private static function load(?string $file): mixed
     {
-        $file = self::paths()->hostMap();
-        $map = is_file($file) ? (static fn (string $f): mixed => include $f)($file) : null;
-        return is_array($map) && is_array($map['hosts'] ?? null) ? $map['hosts'] : [];
-    }
-
-    /** @return array<string, mixed>|null */
-    private static function readEntry(string $tenant): ?array
-    {
-        $file = self::paths()->registryEntry($tenant);
-        $entry = is_file($file) ? (static fn (string $f): mixed => include $f)($file) : null;
-        return is_array($entry) && ($entry['tenant'] ?? null) === $tenant ? $entry : null;
+        return $file !== null && is_file($file) ? include $file : null;
     }
 
     private static function paths(): Paths
