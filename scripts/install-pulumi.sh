@@ -44,6 +44,9 @@ declare -A PLUGIN_VERSION=(
   [random]=$(sdk_field @pulumi/random pulumi.version)
   [mysql]=$(sdk_field @pulumi/mysql pulumi.version)
 )
+for name in command random mysql; do
+  [ -n "${PLUGIN_VERSION[$name]}" ] || die "no pulumi.version in node_modules/@pulumi/$name/package.json (run npm ci first)"
+done
 # Go modules holding each plugin's main package (docs/pulumi-toolchain.md says why these paths).
 LANGHOST_MODULE=github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
 declare -A PLUGIN_MODULE=(
