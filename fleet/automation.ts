@@ -21,31 +21,47 @@ export function countsOf(ops: OpMap | undefined): StackCounts {
     };
 }
 
+/** Opens a stack: `create` also creates it when missing (preview, up), `select` fails with StackNotFoundError. */
+export type StackOpener = (stackName: string, mode: "create" | "select") => Promise<Stack>;
+
 export class AutomationRunner implements StackRunner {
-    private constructor(
+    /**
+     * `open` defaults to the project in `workDir` run by the CLI's Node.js language host, as
+     * `pulumi up -s <stack>` by hand does. Tests inject an inline program (no language host) to
+     * exercise the same operations on the real engine.
+     */
+    constructor(
         private readonly workDir: string,
         private readonly pulumiCommand: PulumiCommand,
         private readonly envVars: Record<string, string>,
+        private readonly opener?: StackOpener,
     ) {}
 
-    static async create(workDir: string, engine: Engine, envVars: Record<string, string>): Promise<AutomationRunner> {
-        // The engine may be built from source with its own version string; the SDK's minimum check stays on.
-        const cmd = await PulumiCommand.get({ root: engine.command.endsWith("/bin/pulumi") ? engine.command.slice(0, -"/bin/pulumi".length) : undefined });
-        return new AutomationRunner(workDir, cmd, envVars);
+    private open(stackName: string, mode: "create" | "select"): Promise<Stack> {
+        if (this.opener) return this.opener(stackName, mode);
+        const args = { stackName, workDir: this.workDir };
+        return mode === "create" ? LocalWorkspace.createOrSelectStack(args, this.opts()) : LocalWorkspace.selectStack(args, this.opts());
     }
 
-    private opts() {
+    static async create(workDir: string, engine: Engine, envVars: Record<string, string>, open?: StackOpener): Promise<AutomationRunner> {
+        // PulumiCommand.get takes the install root (it appends bin/pulumi) or, without one, uses PATH.
+        const cmd = await PulumiCommand.get({ root: engine.command.endsWith("/bin/pulumi") ? engine.command.slice(0, -"/bin/pulumi".length) : undefined });
+        return new AutomationRunner(workDir, cmd, envVars, open);
+    }
+
+    /** Workspace options every stack gets: the CLI, the backend, the passphrase. */
+    opts() {
         return { workDir: this.workDir, pulumiCommand: this.pulumiCommand, envVars: this.envVars };
     }
 
     private createOrSelect(stackName: string): Promise<Stack> {
-        return LocalWorkspace.createOrSelectStack({ stackName, workDir: this.workDir }, this.opts());
+        return this.open(stackName, "create");
     }
 
     /** The stack, or undefined when it was never created (nothing to destroy). */
     private async selectExisting(stackName: string): Promise<Stack | undefined> {
         try {
-            return await LocalWorkspace.selectStack({ stackName, workDir: this.workDir }, this.opts());
+            return await this.open(stackName, "select");
         } catch (e) {
             if (e instanceof StackNotFoundError || /no stack named/i.test(String((e as Error).message))) return undefined;
             throw e;
