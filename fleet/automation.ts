@@ -86,21 +86,21 @@ export class AutomationRunner implements StackRunner {
             }
             case "preview-destroy": {
                 const stack = await this.selectExisting(t.stack);
-                if (!stack) return { counts: countsOf({}), note: "no stack: nothing to offboard" };
+                if (!stack) return { note: "no stack: nothing to offboard" };
                 const r = await stack.previewDestroy({ ...common });
                 return { counts: countsOf(r.changeSummary), output: r.stdout };
             }
             case "destroy": {
                 const stack = await this.selectExisting(t.stack);
-                if (!stack) return { counts: countsOf({}), note: "no stack: nothing to offboard" };
+                if (!stack) return { note: "no stack: nothing to offboard" };
                 const r = await stack.destroy({ ...common });
                 return { counts: countsOf(r.summary.resourceChanges), output: r.stdout };
             }
             case "status": {
                 const stack = await this.selectExisting(t.stack);
-                if (!stack) return { counts: countsOf({}), note: "no stack yet" };
+                if (!stack) return { note: "no stack yet" };
                 const [last] = await stack.history(1, 1, false);
-                if (!last) return { counts: countsOf({}), note: "stack exists, never updated" };
+                if (!last) return { note: "stack exists, never updated" };
                 const note = `last ${last.kind} ${last.result} at ${new Date(last.endTime ?? last.startTime).toISOString()}`;
                 if (last.result === "failed") throw new Error(note);
                 return { counts: countsOf(last.resourceChanges), note };

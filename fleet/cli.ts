@@ -26,7 +26,7 @@ export interface CliIo {
     stdout: (s: string) => void;
     stderr: (s: string) => void;
     /** The engine: the real Automation API runner in scripts/fleet.ts, a fake in tests. Throws when unavailable. */
-    makeRunner: () => Promise<StackRunner>;
+    makeRunner: (command: Command) => Promise<StackRunner>;
     openTunnel?: TunnelOpener;
 }
 
@@ -161,7 +161,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     let runner: StackRunner;
     try {
-        runner = await io.makeRunner();
+        runner = await io.makeRunner(args.command);
     } catch (e) {
         io.stderr(`fleet: ${(e as Error).message}\n`);
         return 3;

@@ -59,3 +59,18 @@ export function engineEnv(repo: string, engine: Engine, env: NodeJS.ProcessEnv =
     if (out.PULUMI_BACKEND_URL.startsWith("file://")) fs.mkdirSync(out.PULUMI_BACKEND_URL.slice("file://".length), { recursive: true });
     return out;
 }
+
+/**
+ * The Node.js language host that runs a project folder's program (`pulumi-language-nodejs`): next
+ * to the CLI, on PATH, or installed as a plugin under PULUMI_HOME. Undefined when absent.
+ */
+export function findLanguageHost(engine: Engine, env: NodeJS.ProcessEnv = process.env): string | undefined {
+    const dirs = [path.dirname(engine.command), ...(env.PATH ?? "").split(path.delimiter).filter(Boolean)];
+    for (const d of dirs) {
+        const p = path.join(d, "pulumi-language-nodejs");
+        if (fs.existsSync(p)) return p;
+    }
+    const plugins = path.join(engine.home ?? path.join(env.HOME ?? "", ".pulumi"), "plugins");
+    const dir = fs.existsSync(plugins) ? fs.readdirSync(plugins).find((d) => d.startsWith("language-nodejs")) : undefined;
+    return dir ? path.join(plugins, dir, "pulumi-language-nodejs") : undefined;
+}

@@ -15,7 +15,8 @@ export interface StackCounts {
 }
 
 export interface StackRunResult {
-    counts: StackCounts;
+    /** Absent when nothing ran (e.g. no stack to offboard). */
+    counts?: StackCounts;
     /** The engine's text output (a preview's plan), for the PR comment's details. */
     output?: string;
     /** One line worth showing beside the result, e.g. "no stack: nothing to offboard". */

@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import { AutomationRunner } from "../fleet/automation";
 import { runCli } from "../fleet/cli";
-import { engineEnv, findEngine } from "../fleet/engine";
+import { engineEnv, findEngine, findLanguageHost } from "../fleet/engine";
 import { tunnelOpener } from "../fleet/tunnels";
 
 const repo = path.join(__dirname, "..");
@@ -12,9 +12,11 @@ runCli(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     openTunnel: tunnelOpener(repo),
-    makeRunner: async () => {
+    makeRunner: async (command) => {
         const { engine, reason } = findEngine(repo);
         if (!engine) throw new Error(`${reason}: nothing ran`);
+        // status reads the backend only; every other command runs index.ts through the language host.
+        if (command !== "status" && !findLanguageHost(engine)) throw new Error(`${engine.command} runs, but pulumi-language-nodejs (which runs index.ts) is missing: run bash scripts/install-pulumi.sh; nothing ran`);
         return AutomationRunner.create(repo, engine, engineEnv(repo, engine));
     },
 }).then(

@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { AutomationRunner } from "../../fleet/automation";
-import { engineEnv, findEngine } from "../../fleet/engine";
+import { engineEnv, findEngine, findLanguageHost } from "../../fleet/engine";
 import type { Target } from "../../fleet/plan";
 import { runFleet } from "../../fleet/runner";
 
 const repo = path.join(__dirname, "..", "..");
 const { engine, reason } = findEngine(repo);
-const langHost = engine && [path.dirname(engine.command), ...(process.env.PATH ?? "").split(path.delimiter)].some((d) => fs.existsSync(path.join(d, "pulumi-language-nodejs")));
+const langHost = engine && findLanguageHost(engine);
 const skipInline = engine ? undefined : reason;
 const skipLocal = skipInline ?? (langHost ? undefined : "the Pulumi CLI runs but pulumi-language-nodejs is missing (scripts/install-pulumi.sh reports it blocked), so a project folder cannot run; the inline-program suite covers the operations");
 if (skipInline) console.warn(`\n*** SKIPPING every real-engine fleet test: ${skipInline} ***\n`);
