@@ -68,6 +68,13 @@ export class AutomationRunner implements StackRunner {
         }
     }
 
+    /** A stack's outputs as plain values (secrets included: for the tunnel, held in memory only); {} when the stack does not exist. */
+    async outputsOf(stackName: string): Promise<Record<string, unknown>> {
+        const stack = await this.selectExisting(stackName);
+        if (!stack) return {};
+        return Object.fromEntries(Object.entries(await stack.outputs()).map(([k, v]) => [k, v.value]));
+    }
+
     async listStacks(): Promise<string[]> {
         const ws = await LocalWorkspace.create(this.opts());
         return (await ws.listStacks()).map((s) => s.name.split("/").pop()!);

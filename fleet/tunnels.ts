@@ -9,17 +9,24 @@ import type { Tunnel, TunnelOpener } from "./runner";
 
 /** What fleet needs from scripts/tunnel.ts. */
 export interface TunnelModule {
-    /** Opens `ssh -N -L` to the platform's MySQL on the local port its tenant stacks' mysql provider uses; resolves once it accepts connections. */
-    openTunnel(platform: string): Promise<Tunnel>;
+    /**
+     * Opens `ssh -N -L` to the platform's MySQL on the local port its tenant stacks' mysql provider
+     * uses, resolving once it accepts connections (a no-op tunnel when the platform needs none).
+     * `outputs` are the platform stack's outputs, read by fleet with its own engine and backend.
+     */
+    openTunnel(platform: string, opts?: { outputs?: Record<string, unknown> }): Promise<Tunnel>;
 }
 
-export function tunnelOpener(repo: string): TunnelOpener {
+/** `readOutputs` reads a platform stack's outputs (secrets in the clear, in memory only). */
+export function tunnelOpener(repo: string, readOutputs?: (platform: string) => Promise<Record<string, unknown>>): TunnelOpener {
     return async (platform) => {
         const file = path.join(repo, "scripts", "tunnel.ts");
         if (!fs.existsSync(file)) throw new Error(`${path.relative(repo, file)} is missing: it must export openTunnel(platform)`);
         // Resolved at run time (tsx loads .ts): a static import would make every fleet run depend on it.
         const mod = require(file) as Partial<TunnelModule>;
         if (typeof mod.openTunnel !== "function") throw new Error(`${path.relative(repo, file)} does not export openTunnel(platform): fleet cannot hold the MySQL tunnel open`);
-        return mod.openTunnel(platform);
+        const outputs = readOutputs ? await readOutputs(platform) : undefined;
+        if (outputs && Object.keys(outputs).length === 0) throw new Error(`platform stack ${platform} has no outputs: bring it up first (npm run fleet -- up --platform ${platform})`);
+        return mod.openTunnel(platform, outputs ? { outputs } : {});
     };
 }
