@@ -128,14 +128,24 @@ function describeField(f: FieldChange): string {
     return line;
 }
 
-function describeShared(s: SharedChange, tenantNames: ReadonlySet<string>): string {
+/** What a shared change re-runs, in words. */
+function sharedEffect(s: SharedChange, tenantNames: ReadonlySet<string>): string {
     const p = s.affects.platform;
-    const what = p
-        ? tenantNames.has(p)
-            ? `tenant ${code(p)} (its stack config)`
-            : `platform stack ${code(p)}`
-        : [s.affects.allPlatforms ? "every platform stack" : "", s.affects.allTenants ? "every tenant stack" : ""].filter(Boolean).join(" and ");
-    return `- ${code(s.path)} changed: re-runs ${what}`;
+    if (p) return tenantNames.has(p) ? `tenant ${code(p)} (its stack config)` : `platform stack ${code(p)}`;
+    return [s.affects.allPlatforms ? "every platform stack" : "", s.affects.allTenants ? "every tenant stack" : ""].filter(Boolean).join(" and ");
+}
+
+/** One line per effect, naming the paths behind it (at most 8, then a count). */
+function describeShared(shared: SharedChange[], tenantNames: ReadonlySet<string>): string[] {
+    const byEffect = new Map<string, string[]>();
+    for (const s of shared) {
+        const effect = sharedEffect(s, tenantNames);
+        byEffect.set(effect, [...(byEffect.get(effect) ?? []), s.path]);
+    }
+    return [...byEffect].map(([effect, paths]) => {
+        const shown = paths.slice(0, 8).map(code).join(", ");
+        return `- re-runs ${effect}: ${shown}${paths.length > 8 ? ` and ${paths.length - 8} more` : ""} changed`;
+    });
 }
 
 /** The Markdown summary. `title` heads it (the PR comment adds its own). */
@@ -195,8 +205,7 @@ export function renderTenantDiff(d: TenantDiff, title = "Tenant changes"): strin
     }
     if (d.changes.shared.length > 0) {
         out.push("#### Other changes that re-run stacks", "");
-        const names = new Set(d.tenantNames);
-        for (const s of d.changes.shared) out.push(describeShared(s, names));
+        out.push(...describeShared(d.changes.shared, new Set(d.tenantNames)));
         out.push("");
     }
     return out.join("\n");

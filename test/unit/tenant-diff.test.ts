@@ -75,8 +75,16 @@ describe("tenant-diff Markdown", () => {
         repo.write("Pulumi.prod.yaml", "config:\n  a: b\n").write("Pulumi.acme.yaml", "config: {}\n");
         const out = md(repo.commit("configs"));
         expect(out).toContain("No tenant file changes.");
-        expect(out).toContain("- `Pulumi.prod.yaml` changed: re-runs platform stack `prod`");
-        expect(out).toContain("- `Pulumi.acme.yaml` changed: re-runs tenant `acme` (its stack config)");
+        expect(out).toContain("- re-runs platform stack `prod`: `Pulumi.prod.yaml` changed");
+        expect(out).toContain("- re-runs tenant `acme` (its stack config): `Pulumi.acme.yaml` changed");
+    });
+
+    it("groups shared code changes by the stacks they re-run", () => {
+        for (let i = 0; i < 10; i++) repo.write(`components/c${i}.ts`, "export {};\n");
+        repo.write("infra/server.ts", "export {};\n");
+        const out = md(repo.commit("code"));
+        expect(out).toContain("- re-runs every platform stack and every tenant stack: `components/c0.ts`, `components/c1.ts`, `components/c2.ts`, `components/c3.ts`, `components/c4.ts`, `components/c5.ts`, `components/c6.ts`, `components/c7.ts` and 2 more changed\n");
+        expect(out).toContain("- re-runs every platform stack: `infra/server.ts` changed\n");
     });
 });
 
