@@ -4,14 +4,14 @@ declare(strict_types=1);
 namespace MokoWaaS;
 
 /**
- * Where a tenant's media lives — the one place to change when the bootstrap settles how a tenant's
- * `sites/<tenant>` path reaches its storage (a link in the release root, or a web-server mapping;
- * see reference/joomla6.md "Cache and media", option b).
+ * Where a tenant's media lives (reference/joomla6.md "Cache and media", option b): `release
+ * bootstrap` links `<release>/sites` to `$ROOT/srv/mokowaas/tenants`, so Joomla's relative path
+ * `sites/<tenant>/media/images` is the tenant's own folder on disk, and Caddy serves
+ * `/sites/<any>/media/...` from the request host's tenant only (runtime/caddy/Caddyfile).
  *
  * - on disk: `<tenant dir>/media/{images,files}` (created by Registry; backed up, restored, cloned);
- * - for Joomla (relative to JPATH_ROOT): `sites/<tenant>/images` and `sites/<tenant>/files`,
- *   written at seeding into the local filesystem plugin's `directories` and com_media's
- *   image_path / file_path.
+ * - for Joomla (relative to JPATH_ROOT): `sites/<tenant>/media/images` and `.../files`, written at
+ *   seeding into the local filesystem plugin's `directories` and com_media's image_path / file_path.
  */
 final class TenantMedia
 {
@@ -24,7 +24,7 @@ final class TenantMedia
     /** Media root as Joomla sees it, relative to JPATH_ROOT. */
     public static function joomlaRoot(string $tenant): string
     {
-        return 'sites/' . $tenant;
+        return 'sites/' . $tenant . '/media';
     }
 
     public static function imagePath(string $tenant): string

@@ -92,7 +92,7 @@ describe("backup, restore, clone, prune, offboard", () => {
         const [tables] = await c.query<any[]>("SHOW TABLES");
         expect(tables.every((t: any) => String(Object.values(t)[0]).startsWith("cp_"))).toBe(true);
         const [media] = await c.query<any[]>("SELECT params FROM cp_extensions WHERE element = 'com_media'");
-        expect(JSON.parse(media[0].params).image_path).toBe("sites/acme-copy/images");
+        expect(JSON.parse(media[0].params).image_path).toBe("sites/acme-copy/media/images");
         await c.end();
         // acme's media is the pre-restore state brought back above.
         expect(fs.readFileSync(path.join(p.tenantDir("acme-copy"), "media/images/logo.txt"), "utf8")).toBe("defaced");

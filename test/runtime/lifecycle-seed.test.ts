@@ -65,8 +65,8 @@ describe("blueprint and tenant seed", () => {
                 expect(passwordVerify(admin.password, users[0].password)).toBe(true);
                 expect(passwordVerify(admins.acme.password === admin.password ? admins.globex.password : admins.acme.password, users[0].password)).toBe(false);
                 const [media] = await c.query<any[]>(`SELECT element, params FROM ${t.prefix}extensions WHERE element IN ('local', 'com_media') ORDER BY element`);
-                expect(JSON.parse(media[0].params)).toMatchObject({ image_path: `sites/${t.name}/images`, file_path: `sites/${t.name}/files` });
-                expect(media[1].params).toContain(`sites/${t.name}/images`);
+                expect(JSON.parse(media[0].params)).toMatchObject({ image_path: `sites/${t.name}/media/images`, file_path: `sites/${t.name}/media/files` });
+                expect(media[1].params).toContain(`sites/${t.name}/media/images`);
                 const [tables] = await c.query<any[]>("SHOW TABLES");
                 expect(tables.length).toBeGreaterThan(70);
                 expect(tables.every((r: any) => String(Object.values(r)[0]).startsWith(t.prefix))).toBe(true);
