@@ -1,26 +1,17 @@
 /**
- * A whole data plane in a temporary root: platform config, the stand-in Joomla release with our
- * bootstrap installed by the real `mokowaas release bootstrap`, `current` pointing at it, PHP-FPM
- * and Caddy on private ports; plus helpers to run the server CLI and to create tenants (database,
- * user, marker row, registry entry). Used by the runtime tests and the HTTP benchmark.
+ * A whole data plane in a temporary root for tests: platform config, the stand-in Joomla release
+ * with our bootstrap installed by the real `mokowaas release bootstrap`, `current` pointing at it,
+ * PHP-FPM and Caddy on private ports (devenv/); plus helpers to create tenants (database, user,
+ * marker row, registry entry). Used by the runtime tests and the HTTP benchmark.
  */
-import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tls from "node:tls";
-import { startCaddy, type Caddy } from "./caddy";
-import { adminConnection, type MariaDbInfo } from "./mariadb";
-import { startPhpFpm, type PhpFpm } from "./php-fpm";
-import { markerSql, writeStandinRelease } from "./standin-docroot";
-
-export const MOKOWAAS_BIN = path.resolve(__dirname, "../../runtime/bin/mokowaas");
-export const PHP_USER = "www-data";
-
-export interface CliResult {
-    status: number;
-    stdout: string;
-    stderr: string;
-}
+import { startCaddy, type Caddy } from "../../devenv/caddy";
+import { adminConnection, type MariaDbInfo } from "../../devenv/mariadb";
+import { startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
+import { PHP_USER, check, makeTraversable, mokowaas, php, type CliResult } from "../../devenv/server-cli";
+import { markerSql, writeStandinRelease } from "../../devenv/standin-docroot";
 
 export interface TenantEntry {
     tenant: string;
@@ -31,51 +22,6 @@ export interface TenantEntry {
     siteName: string;
     mail: { from: string; fromName: string };
     comingSoon?: { title?: string; message?: string };
-}
-
-/** Runs the server CLI against `root` (synchronously), stdin as given. */
-export function mokowaas(root: string, args: string[], input = "", env: Record<string, string> = {}): CliResult {
-    const r = spawnSync("php", [MOKOWAAS_BIN, ...args], {
-        input, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root, ...env },
-    });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** The same, as a child process (for concurrency tests). */
-export function mokowaasAsync(root: string, args: string[], input = ""): Promise<CliResult> {
-    return new Promise((resolve, reject) => {
-        const child = spawn("php", [MOKOWAAS_BIN, ...args], {
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root },
-        });
-        let stdout = "";
-        let stderr = "";
-        child.stdout.on("data", (d) => (stdout += d));
-        child.stderr.on("data", (d) => (stderr += d));
-        child.on("error", reject);
-        child.on("close", (status) => resolve({ status: status ?? -1, stdout, stderr }));
-        child.stdin.end(input);
-    });
-}
-
-/** Runs PHP code with the data plane's classes loaded (e.g. Registry::setState, which has no verb). */
-export function php(root: string, code: string): CliResult {
-    const autoload = path.resolve(__dirname, "../../runtime/src/autoload.php");
-    const r = spawnSync("php", ["-r", `require ${JSON.stringify(autoload)}; ${code}`], {
-        encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root },
-    });
-    return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Makes every folder from `dir` up to / traversable by others (the PHP user must reach the root). */
-export function makeTraversable(dir: string): void {
-    for (let d = path.resolve(dir); d !== "/"; d = path.dirname(d)) {
-        fs.chmodSync(d, fs.statSync(d).mode | 0o755);
-    }
-}
-
-export function check(r: CliResult, what: string): CliResult {
-    if (r.status !== 0) throw new Error(`${what} exited ${r.status}: ${r.stderr}${r.stdout}`);
-    return r;
 }
 
 /** A platform root with config and the bootstrapped stand-in release as `current` (no services). */

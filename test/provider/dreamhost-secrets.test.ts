@@ -10,7 +10,7 @@ import { promisify } from "node:util";
 import * as pulumi from "@pulumi/pulumi";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { dreamhostDnsProvider } from "../../components/dreamhost";
-import { freePort } from "../harness/ports";
+import { freePort } from "../../devenv/ports";
 import type { DreamhostEmulator } from "../fakes/dreamhost-emulator";
 import { clearEnv, failure, KEY, mutations, pointAt, startEmulator, up, ZONE } from "./dreamhost-driver";
 

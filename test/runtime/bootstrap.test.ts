@@ -9,8 +9,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { httpsGet, type Reply } from "../harness/caddy";
-import { check, createTenantDb, putEntry, setState, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
+import { httpsGet, type Reply } from "../../devenv/caddy";
+import { check } from "../../devenv/server-cli";
+import { createTenantDb, putEntry, setState, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
 
 let dir: string;
 let plane: DataPlane;

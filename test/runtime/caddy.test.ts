@@ -8,8 +8,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { httpGet, httpsGet } from "../harness/caddy";
-import { check, createTenantDb, putEntry, rawHttpsStatus, setState, startDataPlane, type DataPlane } from "../harness/data-plane";
+import { httpGet, httpsGet } from "../../devenv/caddy";
+import { check } from "../../devenv/server-cli";
+import { createTenantDb, putEntry, rawHttpsStatus, setState, startDataPlane, type DataPlane } from "../harness/data-plane";
 
 let dir: string;
 let plane: DataPlane;

@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startMariaDb, type MariaDbInfo } from "../harness/mariadb";
+import { startMariaDb, type MariaDbInfo } from "../../devenv/mariadb";
 
 declare module "vitest" {
     export interface ProvidedContext {

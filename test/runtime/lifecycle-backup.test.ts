@@ -5,8 +5,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { archives, setImmutable } from "../harness/borg";
-import { layOutRelease } from "../harness/joomla-release";
+import { archives } from "../../devenv/borg";
+import { setImmutable } from "../harness/immutable";
+import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 describe("backup, restore, clone, prune, offboard", () => {

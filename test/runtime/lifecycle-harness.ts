@@ -8,9 +8,9 @@ import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { MariaDbInfo } from "../harness/mariadb";
-import { adminConnection } from "../harness/mariadb";
-import { borgEnv, writePassphrase } from "../harness/borg";
+import type { MariaDbInfo } from "../../devenv/mariadb";
+import { adminConnection } from "../../devenv/mariadb";
+import { borgEnv, writePassphrase } from "../../devenv/borg";
 
 export const CLI = path.resolve(__dirname, "../../runtime/bin/mokowaas");
 

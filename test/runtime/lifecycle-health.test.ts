@@ -8,8 +8,8 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminConnection } from "../harness/mariadb";
-import { layOutRelease } from "../harness/joomla-release";
+import { adminConnection } from "../../devenv/mariadb";
+import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 interface Hit {

@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminConnection } from "../harness/mariadb";
-import { layOutRelease } from "../harness/joomla-release";
+import { adminConnection } from "../../devenv/mariadb";
+import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform } from "./lifecycle-harness";
 
 const STAND_IN = String.raw`<?php

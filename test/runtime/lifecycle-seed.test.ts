@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { layOutRelease, newestSchema } from "../harness/joomla-release";
+import { layOutRelease, newestSchema } from "../../devenv/joomla-release";
 import { passwordVerify, superUser, TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 describe("blueprint and tenant seed", () => {

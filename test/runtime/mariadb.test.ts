@@ -1,5 +1,5 @@
 import { inject, test, expect } from "vitest";
-import { adminConnection } from "../harness/mariadb";
+import { adminConnection } from "../../devenv/mariadb";
 
 test("the runtime tier's MariaDB answers as the admin account on a private port", async () => {
     const db = inject("mariadb");

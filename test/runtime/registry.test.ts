@@ -8,7 +8,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { check, mokowaas, mokowaasAsync, php, preparePlatform, putEntry, setState, type TenantEntry } from "../harness/data-plane";
+import { check, mokowaas, mokowaasAsync, php } from "../../devenv/server-cli";
+import { preparePlatform, putEntry, setState, type TenantEntry } from "../harness/data-plane";
 
 let dir: string;
 let root: string;

@@ -3,7 +3,7 @@ import * as net from "node:net";
 import { describe, expect, it } from "vitest";
 import { knownHostsLine, tunnelPlan } from "../../infra/tunnel";
 import { openTunnel } from "../../scripts/tunnel";
-import { freePort } from "../harness/ports";
+import { freePort } from "../../devenv/ports";
 import { platformExports } from "./helpers/platform-fixture";
 
 describe("tunnel plan", () => {

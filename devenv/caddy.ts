@@ -1,25 +1,28 @@
 /**
- * A real Caddy for tests: the shipped Caddyfile (runtime/caddy/Caddyfile) with its parameters set
- * through the environment — free HTTP, HTTPS and ask ports, Caddy's local CA instead of ACME, admin
- * off, storage under `dir` — and an HTTPS client that trusts that CA and talks to tenant hosts on
- * 127.0.0.1 by SNI and Host header.
+ * A real Caddy of our own: the shipped Caddyfile (runtime/caddy/Caddyfile) with its parameters set
+ * through the environment — HTTP, HTTPS and ask ports (free ones unless given), Caddy's local CA
+ * instead of ACME, admin off, storage under `dir` (the CA survives restarts) — as a child of the
+ * caller (tests) or a daemon (`npm run local`); and an HTTPS client that trusts that CA and talks
+ * to tenant hosts on 127.0.0.1 by SNI and Host header.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as https from "node:https";
 import * as path from "node:path";
-import { which } from "./mariadb";
 import { freePort, waitForPort } from "./ports";
+import { launch, which } from "./process";
 
-export const CADDYFILE = path.resolve(__dirname, "../../runtime/caddy/Caddyfile");
+export const CADDYFILE = path.resolve(__dirname, "../runtime/caddy/Caddyfile");
 
 export interface Caddy {
+    pid: number;
     httpPort: number;
     httpsPort: number;
     askPort: number;
     /** Caddy's local root CA (PEM): what clients must trust. */
     ca: string;
+    /** The file holding it. */
+    caFile: string;
     log: () => string;
     stop(): Promise<void>;
 }
@@ -30,15 +33,26 @@ export interface CaddyOptions {
     root: string;
     /** host:port of PHP-FPM. */
     phpFpm: string;
+    /** Default: free ports. */
+    ports?: { http: number; https: number; ask: number };
+    /** Leave it running after this process ends (pid in `<dir>/caddy.pid`). */
+    daemon?: boolean;
+}
+
+/** Where Caddy keeps its local root CA under its storage folder. */
+export function caddyCaFile(dir: string): string {
+    return path.join(dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
 }
 
 export async function startCaddy(opts: CaddyOptions): Promise<Caddy> {
     const bin = which("caddy");
     if (!bin) throw new Error("Caddy is not installed: run `bash scripts/install-test-deps.sh` (needs caddy)");
-    const [httpPort, httpsPort, askPort] = [await freePort(), await freePort(), await freePort()];
+    const [httpPort, httpsPort, askPort] = opts.ports
+        ? [opts.ports.http, opts.ports.https, opts.ports.ask]
+        : [await freePort(), await freePort(), await freePort()];
     fs.mkdirSync(opts.dir, { recursive: true });
     const logFile = path.join(opts.dir, "caddy.log");
-    const out = fs.openSync(logFile, "a");
+    const pidFile = path.join(opts.dir, "caddy.pid");
     const env = {
         PATH: process.env.PATH ?? "/usr/bin:/bin",
         HOME: opts.dir,
@@ -54,35 +68,25 @@ export async function startCaddy(opts: CaddyOptions): Promise<Caddy> {
         MOKOWAAS_ADMIN: "off",
         MOKOWAAS_CADDY_GLOBALS: path.join(opts.dir, "globals.d", "*"),
     };
-    const child: ChildProcess = spawn(bin, ["run", "--config", CADDYFILE, "--adapter", "caddyfile"], {
-        env, stdio: ["ignore", out, out],
-    });
-    let exited = false;
-    child.on("exit", () => (exited = true));
+    const proc = launch(bin, ["run", "--config", CADDYFILE, "--adapter", "caddyfile", "--pidfile", pidFile], { env, logFile, daemon: opts.daemon, pidFile });
     const log = () => fs.readFileSync(logFile, "utf8");
-    const ca = path.join(opts.dir, "data", "caddy", "pki", "authorities", "local", "root.crt");
+    const ca = caddyCaFile(opts.dir);
     try {
         await waitForPort(httpsPort, "127.0.0.1", 20_000);
         await waitForPort(askPort, "127.0.0.1", 5_000);
         const until = Date.now() + 15_000;
         while (!fs.existsSync(ca)) {
-            if (exited || Date.now() > until) throw new Error("no local CA");
+            if (proc.exited() || Date.now() > until) throw new Error("no local CA");
             await new Promise((r) => setTimeout(r, 100));
         }
+        if (proc.exited()) throw new Error("exited");
     } catch (e) {
-        child.kill("SIGKILL");
+        await proc.stop("SIGKILL", 1000);
         throw new Error(`Caddy did not start (${(e as Error).message}): ${log().slice(-3000)}`);
     }
     return {
-        httpPort, httpsPort, askPort, ca: fs.readFileSync(ca, "utf8"), log,
-        async stop() {
-            if (exited) return;
-            await new Promise<void>((resolve) => {
-                child.once("exit", () => resolve());
-                child.kill("SIGTERM");
-                setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-            });
-        },
+        pid: proc.pid, httpPort, httpsPort, askPort, ca: fs.readFileSync(ca, "utf8"), caFile: ca, log,
+        stop: () => proc.stop("SIGTERM", 10_000),
     };
 }
 

@@ -1,6 +1,6 @@
 /**
- * Borg for tests: the real borg from Debian, its repository, keys and cache inside the test's own
- * root (BORG_BASE_DIR), a repokey passphrase in the root-only file the CLI reads.
+ * Borg for a private platform root: the real borg from Debian, its repository, keys and cache
+ * inside that root (BORG_BASE_DIR), a repokey passphrase in the root-only file the CLI reads.
  */
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
@@ -31,10 +31,4 @@ export function archives(root: string, repo: string): string[] {
     });
     if (r.status !== 0) throw new Error(`borg list failed: ${r.stderr}`);
     return r.stdout.split("\n").filter(Boolean);
-}
-
-/** Makes a folder tree immutable (chattr +i) or mutable again: even root cannot write to it then. */
-export function setImmutable(dir: string, on: boolean): void {
-    const r = spawnSync("chattr", ["-R", on ? "+i" : "-i", dir], { encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`chattr ${on ? "+i" : "-i"} ${dir} failed (needs root and a filesystem with attributes): ${r.stderr}`);
 }

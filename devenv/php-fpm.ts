@@ -1,19 +1,20 @@
 /**
- * A real PHP-FPM for tests: the shipped pool (runtime/php-fpm/mokowaas.conf) rendered with a
- * private listen port, log and pid under `dir`, started in the foreground as a root master (-R)
- * whose workers run as `user` (www-data), like on a server, so file permissions really apply.
+ * A real PHP-FPM of our own: the shipped pool (runtime/php-fpm/mokowaas.conf) rendered with a
+ * private listen port, log and pid under `dir`, run in the foreground as a root master (-R) whose
+ * workers run as `user` (www-data), like on a server, so file permissions really apply. A child
+ * of the caller (tests) or a daemon (`npm run local`).
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { which } from "./mariadb";
 import { freePort, waitForPort } from "./ports";
+import { launch, which } from "./process";
 
-export const POOL_TEMPLATE = path.resolve(__dirname, "../../runtime/php-fpm/mokowaas.conf");
+export const POOL_TEMPLATE = path.resolve(__dirname, "../runtime/php-fpm/mokowaas.conf");
 
 export interface PhpFpm {
     /** host:port Caddy's php_fastcgi dials. */
     address: string;
+    pid: number;
     errorLog: string;
     stop(): Promise<void>;
 }
@@ -25,6 +26,10 @@ export interface PhpFpmOptions {
     user?: string;
     /** Extra `key = value` pool lines (override the template's by key). */
     overrides?: Record<string, string>;
+    /** Default: a free port. */
+    port?: number;
+    /** Leave it running after this process ends (pid in `<dir>/php-fpm.pid`). */
+    daemon?: boolean;
 }
 
 export function fpmBinary(): string {
@@ -49,10 +54,11 @@ export function renderPool(template: string, settings: Record<string, string>): 
 
 export async function startPhpFpm(opts: PhpFpmOptions): Promise<PhpFpm> {
     const bin = fpmBinary();
-    const port = await freePort();
+    const port = opts.port ?? (await freePort());
     const user = opts.user ?? "www-data";
     fs.mkdirSync(opts.dir, { recursive: true });
     const errorLog = path.join(opts.dir, "php-fpm.log");
+    const pidFile = path.join(opts.dir, "php-fpm.pid");
     const pool = renderPool(fs.readFileSync(POOL_TEMPLATE, "utf8"), {
         user, group: user,
         listen: `127.0.0.1:${port}`,
@@ -67,34 +73,21 @@ export async function startPhpFpm(opts: PhpFpmOptions): Promise<PhpFpm> {
     const main = path.join(opts.dir, "php-fpm.conf");
     fs.writeFileSync(main, [
         "[global]",
-        `pid = ${path.join(opts.dir, "php-fpm.pid")}`,
+        `pid = ${pidFile}`,
         `error_log = ${errorLog}`,
         "daemonize = no",
         `include = ${poolFile}`,
         "",
     ].join("\n"));
-    const child: ChildProcess = spawn(bin, ["-F", "-R", "-y", main], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (d) => (stderr += d));
-    let exited = false;
-    child.on("exit", () => (exited = true));
+    const stderrLog = path.join(opts.dir, "php-fpm.stderr");
+    const proc = launch(bin, ["-F", "-R", "-y", main], { logFile: stderrLog, daemon: opts.daemon, pidFile });
     try {
         await waitForPort(port, "127.0.0.1", 20_000);
+        if (proc.exited()) throw new Error("exited");
     } catch {
-        child.kill("SIGKILL");
-        const log = fs.existsSync(errorLog) ? fs.readFileSync(errorLog, "utf8") : "";
-        throw new Error(`php-fpm did not start: ${stderr}${log}`.slice(-3000));
+        await proc.stop("SIGKILL", 1000);
+        const read = (f: string) => (fs.existsSync(f) ? fs.readFileSync(f, "utf8") : "");
+        throw new Error(`php-fpm did not start on port ${port}: ${read(stderrLog)}${read(errorLog)}`.slice(-3000));
     }
-    return {
-        address: `127.0.0.1:${port}`,
-        errorLog,
-        async stop() {
-            if (exited) return;
-            await new Promise<void>((resolve) => {
-                child.once("exit", () => resolve());
-                child.kill("SIGQUIT");
-                setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
-            });
-        },
-    };
+    return { address: `127.0.0.1:${port}`, pid: proc.pid, errorLog, stop: () => proc.stop("SIGQUIT", 10_000) };
 }
