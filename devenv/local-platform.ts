@@ -1,0 +1,164 @@
+/**
+ * The local platform's config (Pulumi.local.yaml with this machine's paths, ports and stand-in
+ * package filled in) and its provisioning WITHOUT Pulumi: the same steps, in the same order, as
+ * infra/platform.ts declares them, run here with `sh` instead of over SSH. The shell scripts are
+ * infra/server-scripts.ts's own; the server CLI verbs and their stdin are the same as the
+ * platform stack's. Secrets live in the local secrets folder (0600), never in argv.
+ */
+import { spawnSync } from "node:child_process";
+import { createHash, randomInt } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { type PlatformConfig, parsePlatformConfig } from "../infra/config";
+import { hashFolder } from "../infra/hash-folder";
+import {
+    mokowaasPrefix, mysqlAdminCreateScript, platformInitCommand, readyScript, runtimeInstallScript, runtimePaths, runtimeStageScript, serverPaths,
+} from "../infra/server-scripts";
+import { mokowaasCommand } from "../components/server-command";
+import { writePassphrase } from "./borg";
+import { type LocalSettings, REPO, STANDIN_JOOMLA_VERSION, secret } from "./local-settings";
+import { makeTraversable } from "./server-cli";
+import type { StandinPackage } from "./standin-package";
+
+/** The data plane, as infra/platform.ts ships it. */
+const RUNTIME_DIR = path.join(REPO, "runtime");
+
+/** Letters and digits with at least one of each kind, like the platform's RandomPassword (safe in SQL, JSON and shell). */
+export function randomPassword(length: number): string {
+    const sets = ["ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz", "0123456789"];
+    const all = sets.join("");
+    const chars = sets.map((set) => set[randomInt(set.length)]);
+    while (chars.length < length) chars.push(all[randomInt(all.length)]);
+    for (let i = chars.length - 1; i > 0; i--) {
+        const j = randomInt(i + 1);
+        [chars[i], chars[j]] = [chars[j], chars[i]];
+    }
+    return chars.join("");
+}
+
+/** Pulumi.local.yaml's `mokowaas:` keys (without the prefix), with this machine's values filled in. */
+export function localPlatformRaw(s: LocalSettings, pkg: StandinPackage, extra: { sshHostKey?: string } = {}): Record<string, any> {
+    const file = path.join(s.repo, "Pulumi.local.yaml");
+    const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
+    const raw: Record<string, any> = {};
+    for (const [k, v] of Object.entries(doc.config ?? {})) if (k.startsWith("mokowaas:")) raw[k.slice("mokowaas:".length)] = v;
+    raw.ssh = { ...raw.ssh, port: s.ports.ssh, privateKeyFile: s.paths.sshKey, ...(extra.sshHostKey ? { hostKey: extra.sshHostKey } : {}) };
+    raw.mysql = {
+        ...raw.mysql,
+        serverPort: s.ports.mysql,
+        rootClient: `mysql --protocol=socket --socket=${s.paths.mysqlSocket} --user=root`,
+        tunnelPort: null,
+    };
+    raw.paths = { ...raw.paths, root: s.paths.root, runtimeDir: s.paths.runtimeDir };
+    raw.joomla = { version: STANDIN_JOOMLA_VERSION, url: `file://${pkg.file}`, sha512: pkg.sha512 };
+    return raw;
+}
+
+export function localPlatformConfig(s: LocalSettings, pkg: StandinPackage): PlatformConfig {
+    return parsePlatformConfig("local", localPlatformRaw(s, pkg));
+}
+
+/** Runs one platform step's shell script here (the Pulumi mode runs the same over SSH). */
+export function sh(step: string, script: string, stdin = ""): string {
+    const r = spawnSync("sh", ["-c", script], { input: stdin, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" } });
+    if (r.status !== 0) throw new Error(`platform step "${step}" failed (exit ${r.status}):\n${r.stderr}${r.stdout}`.trimEnd());
+    return r.stdout;
+}
+
+/** Which steps ran with which inputs: a step reruns when its inputs change, as a Pulumi trigger would. */
+class Steps {
+    private readonly done: Record<string, string>;
+    constructor(private readonly file: string) {
+        this.done = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+    }
+    current(name: string, inputs: string): boolean {
+        return this.done[name] === inputs;
+    }
+    record(name: string, inputs: string): void {
+        this.done[name] = inputs;
+        fs.writeFileSync(`${this.file}.tmp`, JSON.stringify(this.done, null, 2));
+        fs.renameSync(`${this.file}.tmp`, this.file);
+    }
+}
+
+export interface ProvisionedPlatform {
+    config: PlatformConfig;
+    /** Command prefix of the server CLI, as the platform stack exports it. */
+    mokowaas: string;
+    adminPassword: string;
+}
+
+/**
+ * ready -> MySQL admin account -> runtime (stage, copy, install) -> Borg passphrase -> platform
+ * init -> Joomla release (checksum, unpack beside, bootstrap, flip `current`, blueprint, migrate).
+ */
+export function provisionPlatform(s: LocalSettings, pkg: StandinPackage, log: (line: string) => void): ProvisionedPlatform {
+    const c = localPlatformConfig(s, pkg);
+    const steps = new Steps(s.paths.steps);
+    const adminPassword = secret(s, "mysql-admin-password", () => randomPassword(32));
+
+    sh("ready", readyScript(c));
+    sh("mysql-admin", mysqlAdminCreateScript(c), adminPassword);
+    log(`  platform: MySQL admin account ${c.mysql.adminUser} (password in ${path.join(s.paths.secrets, "mysql-admin-password")})`);
+
+    const runtimeHash = hashFolder(RUNTIME_DIR);
+    const rt = runtimePaths(c);
+    if (!steps.current("runtime", runtimeHash) || !fs.existsSync(rt.cli)) {
+        sh("runtime-stage", runtimeStageScript(c));
+        fs.cpSync(RUNTIME_DIR, path.join(rt.staging, "runtime"), { recursive: true }); // what CopyToRemote does over SSH
+        sh("runtime-install", runtimeInstallScript(c));
+        makeTraversable(rt.dir);
+        steps.record("runtime", runtimeHash);
+        log(`  platform: runtime installed in ${rt.dir}`);
+    }
+
+    const passphrase = path.join(s.paths.root, "etc/mokowaas/borg.passphrase");
+    if (!fs.existsSync(passphrase)) writePassphrase(s.paths.root);
+    const prefix = mokowaasPrefix(c);
+    sh("platform-init", platformInitCommand(c), adminPassword);
+    // A real /etc is world-traversable; etc/mokowaas itself stays 0750 root:<php user>.
+    fs.chmodSync(path.join(s.paths.root, "etc"), 0o755);
+    makeTraversable(s.paths.root);
+
+    installRelease(c, prefix, pkg, steps, runtimeHash, log);
+    return { config: c, mokowaas: prefix, adminPassword };
+}
+
+/**
+ * The pinned release. Order forced by the server CLI: `blueprint create` needs the package's
+ * installation/ folder and `release bootstrap` refuses a release that has one, so the package is
+ * unpacked twice beside the old release: `<rel>.dist` as published (the blueprint's source, never
+ * served) and `<rel>` without installation/ (served once `current` points at it).
+ */
+function installRelease(c: PlatformConfig, prefix: string, pkg: StandinPackage, steps: Steps, runtimeHash: string, log: (line: string) => void): void {
+    const moko = (step: string, ...args: string[]) => sh(step, mokowaasCommand(prefix, ...args));
+    const { releases, current } = serverPaths(c);
+    const rel = `${releases}/joomla-${c.joomla.version}`;
+    const file = new URL(c.joomla.url).pathname;
+    const inputs = JSON.stringify([c.joomla.version, c.joomla.url, c.joomla.sha512, runtimeHash]);
+    if (steps.current("joomla-release", inputs) && fs.existsSync(rel) && fs.existsSync(current)) return;
+
+    const sum = createHash("sha512").update(fs.readFileSync(file)).digest("hex");
+    if (sum !== c.joomla.sha512) throw new Error(`Joomla ${c.joomla.version}: checksum mismatch for ${c.joomla.url} (sha512 ${sum}, expected ${c.joomla.sha512})`);
+    for (const [dir, keepInstaller] of [[`${rel}.dist`, true], [rel, false]] as const) {
+        if (fs.existsSync(dir)) continue;
+        fs.rmSync(`${dir}.partial`, { recursive: true, force: true });
+        fs.mkdirSync(`${dir}.partial`, { recursive: true });
+        sh("joomla-unpack", `tar -xf '${file}' -C '${dir}.partial'`);
+        if (!keepInstaller) fs.rmSync(`${dir}.partial/installation`, { recursive: true, force: true });
+        fs.renameSync(`${dir}.partial`, dir);
+    }
+    moko("release-bootstrap", "release", "bootstrap", rel);
+    const linked = fs.existsSync(current) ? fs.readlinkSync(current) : undefined;
+    if (linked !== rel) {
+        if (linked !== undefined) moko("backup-before-upgrade", "backup", "--all", "--tag", `pre-joomla-${c.joomla.version}`);
+        fs.rmSync(`${current}.new`, { force: true });
+        fs.symlinkSync(rel, `${current}.new`);
+        fs.renameSync(`${current}.new`, current);
+    }
+    moko("blueprint", "blueprint", "create", "--release", `${rel}.dist`);
+    moko("migrate", "migrate", "--all");
+    steps.record("joomla-release", inputs);
+    log(`  platform: release ${rel} (stand-in code + Joomla ${c.joomla.version} SQL) is current; blueprint built`);
+}
