@@ -100,7 +100,7 @@ export interface Reply {
  * GET `urlPath` over HTTPS on 127.0.0.1, with SNI `servername` (default: the host without port)
  * and the Host header `host` sent verbatim, trusting only Caddy's local CA.
  */
-export function httpsGet(caddy: Caddy, host: string, urlPath = "/", servername?: string): Promise<Reply> {
+export function httpsGet(caddy: Pick<Caddy, "httpsPort" | "ca">, host: string, urlPath = "/", servername?: string): Promise<Reply> {
     const sni = servername ?? host.replace(/:\d+$/, "");
     return new Promise((resolve, reject) => {
         const req = https.request({
