@@ -25,7 +25,7 @@ export interface PlatformTunnel {
     remotePort: number;
 }
 
-/** Every output of a platform stack. `ssh` and `mysqlAdmin` are secrets. */
+/** Every output of a platform stack. `ssh`, `mysqlAdmin` and `borgPassphrase` are secrets. */
 export interface PlatformExports {
     /** The platform's DNS name: target of every tenant CNAME. */
     hostname: string;
@@ -36,6 +36,8 @@ export interface PlatformExports {
     mysql: PlatformMysql;
     tunnel: PlatformTunnel | null;
     mysqlAdmin: { username: string; password: string };
+    /** The Borg repository's passphrase (repokey mode: with the repository it restores anywhere). */
+    borgPassphrase: string;
     /** Command prefix that runs the server CLI, e.g. `sudo env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas`. */
     mokowaas: string;
     /** Joomla release being served. */

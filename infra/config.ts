@@ -5,6 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { z } from "zod";
 import { hostProblem } from "../components/hosts";
 
@@ -12,6 +13,8 @@ const hostName = z.string().superRefine((value, ctx) => {
     const problem = hostProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
+/** Local port of a platform's MySQL tunnel when mokowaas:mysql.tunnelPort is not set. */
+export const DEFAULT_TUNNEL_PORT = 13306;
 const port = z.number().int().min(1).max(65535);
 const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR block such as 203.0.113.7/32 or 2001:db8::/64" });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be the 64 lowercase hex digits of a SHA-256 checksum");
@@ -34,6 +37,51 @@ const DigitalOcean = z.strictObject({
     image: z.string().default("ubuntu-24-04-x64"),
     protect: z.boolean().default(true),
 });
+const absPath = z.string().regex(/^\/[^\s"'\\]*$/, "must be an absolute path without spaces or quotes");
+/** Values that go into systemd Environment= lines and Caddy placeholders: no spaces, quotes or newlines. */
+const plainValue = z.string().regex(/^[^\s"'\\]*$/, "must not contain spaces, quotes or backslashes");
+
+/** Caddy in front of the release (runtime/caddy/Caddyfile, parameterized by environment). */
+const Caddy = z.strictObject({
+    /** Install the Caddyfile and its environment and reload Caddy; false: you run Caddy yourself. */
+    install: z.boolean().default(true),
+    httpPort: port.default(80),
+    httpsPort: port.default(443),
+    /** The TLS permission (ask) endpoint, on 127.0.0.1 only. */
+    askPort: port.default(5555),
+    certIssuer: z.enum(["acme", "zerossl", "internal"]).default("acme"),
+    /** ACME account email (expiry notices); written to <configDir>/mokowaas-globals.d/acme-email. */
+    acmeEmail: z.email().optional(),
+    /** Caddy's admin endpoint (`off` disables it: changes then restart Caddy instead of reloading it). */
+    admin: plainValue.min(1).default("localhost:2019"),
+    /** Appended to the host in the HTTP -> HTTPS redirect (e.g. ":8443" when httpsPort is not 443). */
+    httpsSuffix: z.string().regex(/^(:[0-9]{1,5})?$/, "must be empty or :<port>").default(""),
+    configDir: absPath.default("/etc/caddy"),
+    service: plainValue.min(1).default("caddy"),
+});
+const CADDY_DEFAULTS = {
+    install: true, httpPort: 80, httpsPort: 443, askPort: 5555, certIssuer: "acme", admin: "localhost:2019",
+    httpsSuffix: "", configDir: "/etc/caddy", service: "caddy",
+} as const;
+
+/** The PHP-FPM pool every tenant's requests run in (runtime/php-fpm). */
+const PhpFpm = z.strictObject({
+    /** Install the pool and opcache settings and reload PHP-FPM; false: you run PHP-FPM yourself. */
+    install: z.boolean().default(true),
+    /** PHP version of the distribution's packages (Ubuntu 24.04: 8.3): php<v>-fpm, /etc/php/<v>/fpm. */
+    version: z.string().regex(/^[0-9]+\.[0-9]+$/, "must be a PHP version such as 8.3").default("8.3"),
+    /** The pool's Unix socket (Caddy's MOKOWAAS_PHP_FPM). */
+    listen: absPath.default("/run/php/mokowaas-fpm.sock"),
+    /** Default /etc/php/<version>/fpm. */
+    confDir: absPath.optional(),
+});
+const PHP_FPM_DEFAULTS = { install: true, version: "8.3", listen: "/run/php/mokowaas-fpm.sock" } as const;
+
+const Timers = z.strictObject({
+    /** Install and enable the systemd timers (nightly backup + prune, health every 5 minutes). */
+    install: z.boolean().default(true),
+});
+
 const Existing = z.strictObject({
     provider: z.literal("existing"),
     /** Where SSH connects (address or name). */
@@ -69,31 +117,36 @@ export const PlatformConfigSchema = z
                 /** Command that runs the MySQL client as its root account on the server (stdin: SQL). */
                 rootClient: z.string().default("mysql"),
                 /** Local port of the control machine's SSH tunnel to MySQL; null: no tunnel (the control machine is the server). */
-                tunnelPort: port.nullable().default(13306),
+                tunnelPort: port.nullable().default(DEFAULT_TUNNEL_PORT),
                 /** mysql provider TLS: the tunnel already encrypts. */
                 tls: z.enum(["false", "true", "skip-verify", "preferred"]).default("false"),
                 tenantUserHost: z.string().default("127.0.0.1"),
             })
             .default({
                 serverHost: "127.0.0.1", serverPort: 3306, adminUser: "mokowaas_admin", rootClient: "mysql",
-                tunnelPort: 13306, tls: "false", tenantUserHost: "127.0.0.1",
+                tunnelPort: DEFAULT_TUNNEL_PORT, tls: "false", tenantUserHost: "127.0.0.1",
             }),
         paths: z
             .strictObject({
                 /** MOKOWAAS_ROOT on the server: every data-plane path derives from it. */
-                root: z.string().startsWith("/").default("/"),
+                root: absPath.default("/"),
                 /** Where the runtime/ folder is installed (the CLI is <runtimeDir>/runtime/bin/mokowaas). */
                 runtimeDir: z.string().startsWith("/").default("/opt/mokowaas"),
                 php: z.string().default("php"),
                 /** Run server commands through sudo (default: when the SSH user is not root). */
                 sudo: z.boolean().optional(),
                 /** Extra environment for the server CLI (non-secret), e.g. PATH. */
-                env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), z.string()).default({}),
+                env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), plainValue).default({}),
+                /** Where systemd units and drop-ins are written. */
+                systemdDir: absPath.default("/etc/systemd/system"),
             })
-            .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {} }),
+            .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {}, systemdDir: "/etc/systemd/system" }),
         phpUser: z.string().default("www-data"),
         borgRepo: z.string().optional(),
         webUrl: z.url().optional(),
+        caddy: Caddy.default(CADDY_DEFAULTS),
+        phpFpm: PhpFpm.default(PHP_FPM_DEFAULTS),
+        timers: Timers.default({ install: true }),
         joomla: z.strictObject({
             version: z.string().regex(/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/, "must be a Joomla version such as 6.0.4"),
             url: z.string().regex(/^(https|file):\/\/\S+$/, "must be an https:// (or file://) URL of a Joomla full package"),
@@ -118,7 +171,9 @@ export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 
 /** The keys the schema knows: plain strings, and structured values (YAML objects and lists). */
 const STRING_KEYS = ["hostname", "phpUser", "borgRepo", "webUrl"] as const;
-const OBJECT_KEYS = ["server", "adminCidrs", "ssh", "mysql", "paths", "joomla"] as const;
+const OBJECT_KEYS = ["server", "adminCidrs", "ssh", "mysql", "paths", "joomla", "caddy", "phpFpm", "timers"] as const;
+/** Secret keys of a platform stack. */
+const SECRET_KEYS = ["sshPrivateKey", "borgPassphrase"] as const;
 
 export class PlatformConfigError extends Error {
     constructor(stack: string, readonly problems: string[]) {
@@ -145,8 +200,41 @@ export function hasPlatformConfig(cfg: pulumi.Config): boolean {
     return cfg.getObject("server") !== undefined;
 }
 
-/** Reads and validates the platform config, and the SSH private key (secret). */
-export function readPlatformConfig(stack: string, cfg: pulumi.Config, projectDir: string): { config: PlatformConfig; privateKey: pulumi.Output<string> } {
+/**
+ * Other platform stacks of this project (their Pulumi.<stack>.yaml) whose MySQL tunnel uses
+ * `port` on the control machine. The fleet holds every platform's tunnel open at once, so two
+ * platforms on one port would send one platform's tenants to the other's MySQL (or fail to bind).
+ * Stack files need not be committed: this sees only those present.
+ */
+export function tunnelPortClashes(projectDir: string, stack: string, port: number | null): string[] {
+    if (port === null) return [];
+    const clashes: string[] = [];
+    for (const file of fs.readdirSync(projectDir).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).sort()) {
+        const other = file.slice("Pulumi.".length, -".yaml".length);
+        if (other === stack) continue;
+        let config: Record<string, unknown> | undefined;
+        try {
+            config = (parse(fs.readFileSync(path.join(projectDir, file), "utf8")) as { config?: Record<string, unknown> } | null)?.config;
+        } catch {
+            continue; // not ours to judge: that stack's own run reports its file
+        }
+        if (!config || config["mokowaas:server"] === undefined) continue; // a tenant stack's file
+        const mysql = config["mokowaas:mysql"] as { tunnelPort?: unknown } | undefined;
+        const otherPort = mysql && "tunnelPort" in mysql ? mysql.tunnelPort : DEFAULT_TUNNEL_PORT;
+        if (otherPort === port) clashes.push(other);
+    }
+    return clashes;
+}
+
+export interface PlatformSettings {
+    config: PlatformConfig;
+    privateKey: pulumi.Output<string>;
+    /** mokowaas:borgPassphrase when set (adopting a server or a repository that has one). */
+    borgPassphrase?: pulumi.Output<string>;
+}
+
+/** Reads and validates the platform config and its secrets. */
+export function readPlatformConfig(stack: string, cfg: pulumi.Config, projectDir: string): PlatformSettings {
     const raw: Record<string, unknown> = {};
     for (const key of STRING_KEYS) {
         const value = cfg.get(key);
@@ -159,13 +247,21 @@ export function readPlatformConfig(stack: string, cfg: pulumi.Config, projectDir
     const unknown = Object.keys(pulumi.runtime.allConfig())
         .filter((k) => k.startsWith("mokowaas:"))
         .map((k) => k.slice("mokowaas:".length))
-        .filter((k) => !(STRING_KEYS as readonly string[]).includes(k) && !(OBJECT_KEYS as readonly string[]).includes(k) && k !== "sshPrivateKey");
+        .filter((k) => ![...STRING_KEYS, ...OBJECT_KEYS, ...SECRET_KEYS].includes(k as never));
     if (unknown.length > 0) {
         throw new PlatformConfigError(stack, unknown.map((k) => `mokowaas:${k}: unknown key for a platform stack (see docs/config.md)`));
     }
     const config = parsePlatformConfig(stack, raw);
+    const clashes = tunnelPortClashes(projectDir, stack, config.mysql.tunnelPort);
+    if (clashes.length > 0) {
+        throw new PlatformConfigError(stack, [
+            `mokowaas:mysql.tunnelPort: ${config.mysql.tunnelPort} is also the tunnel port of platform ${clashes.map((c) => `"${c}" (Pulumi.${c}.yaml)`).join(", ")}; ` +
+                "the fleet holds every platform's tunnel at once: give each platform its own port",
+        ]);
+    }
+    const borgPassphrase = cfg.getSecret("borgPassphrase");
     const secretKey = cfg.getSecret("sshPrivateKey");
-    if (secretKey) return { config, privateKey: secretKey };
+    if (secretKey) return { config, privateKey: secretKey, ...(borgPassphrase ? { borgPassphrase } : {}) };
     const file = config.ssh.privateKeyFile;
     if (!file) {
         throw new PlatformConfigError(stack, [
@@ -174,5 +270,5 @@ export function readPlatformConfig(stack: string, cfg: pulumi.Config, projectDir
     }
     const resolved = path.resolve(projectDir, file);
     if (!fs.existsSync(resolved)) throw new PlatformConfigError(stack, [`mokowaas:ssh.privateKeyFile: ${resolved} does not exist`]);
-    return { config, privateKey: pulumi.secret(fs.readFileSync(resolved, "utf8")) };
+    return { config, privateKey: pulumi.secret(fs.readFileSync(resolved, "utf8")), ...(borgPassphrase ? { borgPassphrase } : {}) };
 }

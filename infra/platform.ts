@@ -10,13 +10,15 @@ import * as random from "@pulumi/random";
 import type { PlatformExports } from "../components/platform-ref";
 import { type SshConnection, serverCommand } from "../components/server-command";
 import { cloudInit } from "./cloud-init";
-import type { PlatformConfig } from "./config";
+import type { PlatformConfig, PlatformSettings } from "./config";
 import { hashFolder } from "./hash-folder";
 import {
-    joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, mysqlAdminDeleteScript, platformInitCommand,
+    borgPassphraseScript, joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, mysqlAdminDeleteScript, platformInitCommand,
     readyScript, runtimePaths, runtimeInstallScript, runtimeStageScript,
 } from "./server-scripts";
 import { type ServerHandle, digitaloceanServer, existingServer, hetznerServer } from "./servers";
+import { timersInstallScript } from "./timers";
+import { caddyInstallScript, phpFpmInstallScript } from "./web-server";
 
 /** The data plane shipped to every server. */
 export const RUNTIME_DIR = path.join(__dirname, "..", "runtime");
@@ -26,7 +28,7 @@ type Outputs = { [K in keyof PlatformExports]: pulumi.Input<PlatformExports[K]> 
 export class Platform extends pulumi.ComponentResource {
     readonly outputs: Outputs;
 
-    constructor(name: string, args: { config: PlatformConfig; privateKey: pulumi.Input<string> }, opts: pulumi.ComponentResourceOptions = {}) {
+    constructor(name: string, args: PlatformSettings, opts: pulumi.ComponentResourceOptions = {}) {
         super("mokowaas:index:Platform", name, {}, opts);
         const c = args.config;
         const child = (suffix: string) => `${name}-${suffix}`;
@@ -59,11 +61,22 @@ export class Platform extends pulumi.ComponentResource {
             { create: platformInitCommand(c), stdin: adminPassword.result },
             [mysqlAdmin, runtime],
         );
+        // The Borg repository's passphrase: generated unless adopted from config, exported (secret)
+        // so the archives can be restored elsewhere. `backup` creates the repository on first use.
+        const borgPassphrase = args.borgPassphrase
+            ? pulumi.secret(args.borgPassphrase)
+            : new random.RandomPassword(child("borg-passphrase"), { length: 40, special: false }, { parent: this }).result;
+        const passphrase = cmd("borg-passphrase", { create: borgPassphraseScript(c), stdin: borgPassphrase }, [init]);
         const joomla = cmd(
             "joomla-release",
             { create: joomlaReleaseScript(c), triggers: [c.joomla.version, c.joomla.url, c.joomla.sha256 ?? c.joomla.sha512 ?? "", hashFolder(RUNTIME_DIR)] },
-            [init],
+            [init, passphrase],
         );
+        // Served once the release is in place: the pool, then Caddy in front of it; then the timers.
+        const phpFpm = c.phpFpm.install ? cmd("php-fpm", { create: phpFpmInstallScript(c) }, [joomla]) : undefined;
+        const caddy = c.caddy.install ? cmd("caddy", { create: caddyInstallScript(c) }, [joomla, ...(phpFpm ? [phpFpm] : [])]) : undefined;
+        const timers = c.timers.install ? cmd("timers", { create: timersInstallScript(c) }, [joomla, passphrase]) : undefined;
+        const services = [joomla, phpFpm, caddy, timers].filter((r): r is command.remote.Command => r !== undefined);
 
         this.outputs = {
             hostname: c.hostname,
@@ -79,8 +92,9 @@ export class Platform extends pulumi.ComponentResource {
             },
             tunnel: c.mysql.tunnelPort === null ? null : { localPort: c.mysql.tunnelPort, remoteHost: c.mysql.serverHost, remotePort: c.mysql.serverPort },
             mysqlAdmin: pulumi.secret(adminPassword.result.apply((password) => ({ username: c.mysql.adminUser, password }))),
-            // Tenants use the platform only once its release is in place.
-            mokowaas: joomla.id.apply(() => mokowaasPrefix(c)),
+            borgPassphrase: pulumi.secret(borgPassphrase),
+            // Tenants use the platform only once its release and services are in place.
+            mokowaas: pulumi.all(services.map((r) => r.id)).apply(() => mokowaasPrefix(c)),
             joomlaVersion: c.joomla.version,
         };
         this.registerOutputs(this.outputs);

@@ -23,10 +23,20 @@ export function mokowaasPrefix(c: PlatformConfig): string {
     return `${sudoPrefix(c)}env ${env.join(" ")} ${shellQuote(c.paths.php)} ${shellQuote(runtimePaths(c).cli)}`;
 }
 
-/** Server-side data-plane folders (the same derivation as runtime/src/Paths.php). */
+/** Server-side data-plane paths (the same derivation as runtime/src/Paths.php). */
 export function serverPaths(c: PlatformConfig) {
     const root = c.paths.root.replace(/\/+$/, "");
-    return { releases: `${root}/srv/mokowaas/releases`, current: `${root}/srv/mokowaas/current` };
+    return {
+        releases: `${root}/srv/mokowaas/releases`,
+        current: `${root}/srv/mokowaas/current`,
+        borgPassphrase: `${root}/etc/mokowaas/borg.passphrase`,
+        borgBase: `${root}/var/lib/mokowaas/borg`,
+    };
+}
+
+/** A value inside a systemd unit: `%` starts a specifier there. */
+export function systemdEscape(value: string): string {
+    return value.replace(/%/g, "%%");
 }
 
 /** Waits until the new server finished cloud-init; on an existing server checks what must be there. */
@@ -102,6 +112,34 @@ export function runtimeInstallScript(c: PlatformConfig): string {
         `if [ -e ${q(p.dir)} ]; then ${s}mv ${q(p.dir)} ${q(p.dir + ".old")}; fi`,
         `${s}mv ${q(p.dir + ".new")} ${q(p.dir)}`,
         `${s}rm -rf ${q(p.dir + ".old")} ${q(p.staging)}`,
+    ].join("\n");
+}
+
+/**
+ * Writes the Borg passphrase (stdin) to its root-only file (0600, the server CLI refuses anything
+ * looser). An existing file with another passphrase is never replaced: archives made with it
+ * would become unreadable. Adopt it instead (mokowaas:borgPassphrase), see docs/config.md.
+ */
+export function borgPassphraseScript(c: PlatformConfig): string {
+    const s = sudoPrefix(c);
+    const f = shellQuote(serverPaths(c).borgPassphrase);
+    return [
+        "set -eu",
+        "pp=$(cat)",
+        `case "$pp" in ''|*[!A-Za-z0-9]*) echo "borg passphrase: the passphrase on stdin must be letters and digits" >&2; exit 3;; esac`,
+        `if ${s}test -e ${f}; then`,
+        `  if [ "$(${s}cat ${f})" != "$pp" ]; then`,
+        `    echo ${shellQuote(`borg passphrase: ${serverPaths(c).borgPassphrase} exists and holds another passphrase; it is kept (archives made with it need it). ` +
+            "Adopt it: `pulumi config set --secret mokowaas:borgPassphrase < <that file>`, then `pulumi up` again")} >&2`,
+        "    exit 6",
+        "  fi",
+        "else",
+        `  ${s}mkdir -p ${shellQuote(serverPaths(c).borgPassphrase.replace(/\/[^/]*$/, ""))}`,
+        // printf is a shell builtin: the passphrase never reaches any argv.
+        `  printf '%s' "$pp" | ${s}sh -c ${shellQuote(`umask 077; cat > ${f}.new && mv -f ${f}.new ${f}`)}`,
+        "fi",
+        `${s}chmod 600 ${f}`,
+        `${s}chown 0:0 ${f} 2>/dev/null || true`,
     ].join("\n");
 }
 

@@ -62,8 +62,7 @@ export async function tenantStack(spec: TenantSpec, cfg: pulumi.Config): Promise
 }
 
 export function platformStack(stack: string, cfg: pulumi.Config, projectDir: string): Record<string, unknown> {
-    const { config, privateKey } = readPlatformConfig(stack, cfg, projectDir);
-    return { ...new Platform(stack, { config, privateKey }).outputs };
+    return { ...new Platform(stack, readPlatformConfig(stack, cfg, projectDir)).outputs };
 }
 
 /** The whole program: validate, pick the role, declare. */

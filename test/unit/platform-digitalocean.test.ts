@@ -6,6 +6,7 @@ import { installMocks, mockPassword, one, settle, valueOf } from "./helpers/pulu
 import { stackConfig } from "./helpers/stack-config";
 
 const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ndokeyfortestsonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const BORG = "AdoptedBorgPassphrase0123456789abcdef";
 const registered = installMocks({
     stack: "prod-do",
     config: {
@@ -14,10 +15,13 @@ const registered = installMocks({
             "mokowaas:server": { provider: "digitalocean", size: "s-2vcpu-4gb", region: "ams3" },
             "mokowaas:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"],
             "mokowaas:ssh": { user: "deploy", publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDoExampleKey deploy@example.net" },
+            "mokowaas:mysql": { tunnelPort: 13307 },
+            "mokowaas:caddy": { httpPort: 8080, httpsPort: 8443, httpsSuffix: ":8443", acmeEmail: "ops@example.net" },
         }),
         "mokowaas:sshPrivateKey": KEY,
+        "mokowaas:borgPassphrase": BORG,
     },
-    secretKeys: ["mokowaas:sshPrivateKey"],
+    secretKeys: ["mokowaas:sshPrivateKey", "mokowaas:borgPassphrase"],
 });
 let outputs: Record<string, any>;
 
@@ -56,11 +60,25 @@ describe("platform prod-do on DigitalOcean", () => {
         expect(platformCommand(registered, "prod-do", "platform-init").inputs.create).toMatch(/^sudo env MOKOWAAS_ROOT=\/ php \/opt\/mokowaas\/runtime\/bin\/mokowaas platform init /);
         expect(platformCommand(registered, "prod-do", "mysql-admin").inputs.create).toContain("sudo mysql <<SQL");
         expect(platformCommand(registered, "prod-do", "runtime-copy").inputs.connection).toMatchObject({ user: "deploy", host: "198.51.100.20" });
+        expect(platformCommand(registered, "prod-do", "borg-passphrase").inputs.create).toContain("| sudo sh -c 'umask 077;");
+        expect(platformCommand(registered, "prod-do", "caddy").inputs.create).toContain("sudo systemctl reload caddy.service");
+        expect(platformCommand(registered, "prod-do", "php-fpm").inputs.create).toContain("sudo php-fpm8.3 -t");
+        expect(platformCommand(registered, "prod-do", "timers").inputs.create).toContain("sudo systemctl enable --now");
         expectSetupOrder(registered, "prod-do");
     });
 
+    it("renders the configured Caddy ports, redirect suffix and ACME email", () => {
+        const caddy = platformCommand(registered, "prod-do", "caddy").inputs.create as string;
+        for (const line of ['Environment="MOKOWAAS_HTTP_PORT=8080"', 'Environment="MOKOWAAS_HTTPS_PORT=8443"', 'Environment="MOKOWAAS_HTTPS_SUFFIX=:8443"']) {
+            expect(caddy).toContain(line);
+        }
+        expect(caddy).toContain("email ops@example.net\nMOKOWAAS_FILE_EOF\n");
+        expect(caddy).toContain("MOKOWAAS_HTTP_PORT=8080 MOKOWAAS_HTTPS_PORT=8443");
+    });
+
     it("keeps secrets on stdin and exports the droplet's addresses", async () => {
-        await expectPlatformSecrets(registered, "prod-do", outputs, [mockPassword("prod-do-mysql-admin-password"), KEY]);
+        await expectPlatformSecrets(registered, "prod-do", outputs, [mockPassword("prod-do-mysql-admin-password"), BORG, KEY]);
+        expect(registered.some((r) => r.name === "prod-do-borg-passphrase" && r.type.startsWith("random:")), "an adopted passphrase is not generated").toBe(false);
         expectExportContract(outputs);
         expect(await valueOf(outputs.ipv4)).toBe("198.51.100.20");
         expect(await valueOf(outputs.ipv6)).toBe("2001:db8:d0::20");

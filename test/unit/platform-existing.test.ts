@@ -11,6 +11,9 @@ const registered = installMocks({
     secretKeys: ["mokowaas:sshPrivateKey"],
 });
 let outputs: Record<string, any>;
+/** Which services Pulumi.local.yaml has the platform install (mokowaas:<service>.install, default true). */
+const installs = (key: string) => (JSON.parse(stackConfig("local")[`mokowaas:${key}`] ?? "{}") as { install?: boolean }).install ?? true;
+const SERVICES = { phpFpm: installs("phpFpm"), caddy: installs("caddy"), timers: installs("timers") };
 const PREFIX = "env MOKOWAAS_ROOT=/tmp/mokowaas-local/root php /tmp/mokowaas-local/opt/runtime/bin/mokowaas";
 
 beforeAll(async () => {
@@ -20,16 +23,21 @@ beforeAll(async () => {
 });
 
 describe("platform local on an existing server", () => {
-    it("creates no cloud resources, only the setup commands", () => {
+    it("creates no cloud resources, only the setup commands (services as Pulumi.local.yaml asks)", () => {
         expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            `${COMMAND} local-borg-passphrase`,
+            ...(SERVICES.caddy ? [`${COMMAND} local-caddy`] : []),
             `${COMMAND} local-joomla-release`,
             `${COMMAND} local-mysql-admin`,
+            ...(SERVICES.phpFpm ? [`${COMMAND} local-php-fpm`] : []),
             `${COMMAND} local-platform-init`,
             `${COMMAND} local-ready`,
             `${COMMAND} local-runtime-install`,
             `${COMMAND} local-runtime-stage`,
+            ...(SERVICES.timers ? [`${COMMAND} local-timers`] : []),
             "command:remote:CopyToRemote local-runtime-copy",
             "mokowaas:index:Platform local",
+            "random:index/randomPassword:RandomPassword local-borg-passphrase",
             "random:index/randomPassword:RandomPassword local-mysql-admin-password",
         ]);
     });
@@ -45,11 +53,12 @@ describe("platform local on an existing server", () => {
         );
         expect(platformCommand(registered, "local", "runtime-copy").inputs.remotePath).toBe("/tmp/mokowaas-local/opt/staging");
         expect(platformCommand(registered, "local", "joomla-release").inputs.create).toContain("/tmp/mokowaas-local/root/srv/mokowaas/current");
-        expectSetupOrder(registered, "local");
+        expect(platformCommand(registered, "local", "borg-passphrase").inputs.create).toContain("/tmp/mokowaas-local/root/etc/mokowaas/borg.passphrase");
+        expectSetupOrder(registered, "local", SERVICES);
     });
 
     it("keeps secrets on stdin", async () => {
-        await expectPlatformSecrets(registered, "local", outputs, [mockPassword("local-mysql-admin-password"), KEY]);
+        await expectPlatformSecrets(registered, "local", outputs, [mockPassword("local-mysql-admin-password"), mockPassword("local-borg-passphrase"), KEY]);
     });
 
     it("exports a direct MySQL endpoint and no tunnel (the control machine is the server)", async () => {

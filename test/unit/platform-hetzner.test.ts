@@ -19,17 +19,22 @@ beforeAll(async () => {
 describe("platform prod on Hetzner", () => {
     it("declares the server, its firewall and key under real names, and the setup commands", () => {
         expect(registered.map((r) => `${r.type} ${r.name}`).sort()).toEqual([
+            `${COMMAND} prod-borg-passphrase`,
+            `${COMMAND} prod-caddy`,
             `${COMMAND} prod-joomla-release`,
             `${COMMAND} prod-mysql-admin`,
+            `${COMMAND} prod-php-fpm`,
             `${COMMAND} prod-platform-init`,
             `${COMMAND} prod-ready`,
             `${COMMAND} prod-runtime-install`,
             `${COMMAND} prod-runtime-stage`,
+            `${COMMAND} prod-timers`,
             "command:remote:CopyToRemote prod-runtime-copy",
             "hcloud:index/firewall:Firewall mokowaas-prod",
             "hcloud:index/server:Server mokowaas-prod",
             "hcloud:index/sshKey:SshKey mokowaas-prod",
             "mokowaas:index:Platform prod",
+            "random:index/randomPassword:RandomPassword prod-borg-passphrase",
             "random:index/randomPassword:RandomPassword prod-mysql-admin-password",
         ]);
     });
@@ -60,7 +65,7 @@ describe("platform prod on Hetzner", () => {
     it("waits for cloud-init, then sets the platform up in order, each step rerun on a new server", () => {
         expect(platformCommand(registered, "prod", "ready").inputs.create).toContain("cloud-init status --wait");
         expectSetupOrder(registered, "prod");
-        for (const s of ["ready", "mysql-admin", "runtime-stage", "runtime-copy", "runtime-install", "platform-init", "joomla-release"]) {
+        for (const s of ["ready", "mysql-admin", "runtime-stage", "runtime-copy", "runtime-install", "platform-init", "borg-passphrase", "joomla-release", "php-fpm", "caddy", "timers"]) {
             expect({ [s]: (platformCommand(registered, "prod", s).inputs.triggers as unknown[])[0] }).toEqual({ [s]: "4711" });
         }
         expect(platformCommand(registered, "prod", "runtime-copy").inputs.remotePath).toBe("/opt/mokowaas/staging");
@@ -77,7 +82,39 @@ describe("platform prod on Hetzner", () => {
     });
 
     it("keeps the admin password and SSH key out of commands and user data; secret outputs are secret", async () => {
-        await expectPlatformSecrets(registered, "prod", outputs, [ADMIN, KEY]);
+        await expectPlatformSecrets(registered, "prod", outputs, [ADMIN, mockPassword("prod-borg-passphrase"), KEY]);
+    });
+
+    it("writes the Borg passphrase to its root-only file, from stdin", () => {
+        const create = platformCommand(registered, "prod", "borg-passphrase").inputs.create as string;
+        expect(create).toContain("pp=$(cat)");
+        expect(create).toContain("umask 077; cat > /etc/mokowaas/borg.passphrase.new");
+        expect(create).toContain("chmod 600 /etc/mokowaas/borg.passphrase");
+    });
+
+    it("installs the Caddyfile with the default ports and the ask endpoint, and the pool for PHP 8.3", () => {
+        const caddy = platformCommand(registered, "prod", "caddy").inputs.create as string;
+        for (const line of [
+            'Environment="MOKOWAAS_HTTP_PORT=80"', 'Environment="MOKOWAAS_HTTPS_PORT=443"', 'Environment="MOKOWAAS_ASK_PORT=5555"',
+            'Environment="MOKOWAAS_ROOT="', 'Environment="MOKOWAAS_PHP_FPM=unix//run/php/mokowaas-fpm.sock"', 'Environment="MOKOWAAS_CERT_ISSUER=acme"',
+        ]) expect(caddy).toContain(line);
+        expect(caddy).toContain("install -m 0644 \"$work/0\" /etc/caddy/Caddyfile.mokowaas-new");
+        expect(caddy).toContain("/etc/systemd/system/caddy.service.d/mokowaas.conf");
+        expect(caddy).toContain("on_demand_tls {");
+        const fpm = platformCommand(registered, "prod", "php-fpm").inputs.create as string;
+        expect(fpm).toContain("/etc/php/8.3/fpm/pool.d/mokowaas.conf");
+        expect(fpm).toContain("/etc/php/8.3/fpm/conf.d/90-mokowaas.ini");
+        expect(fpm).toContain("env[MOKOWAAS_ROOT] = /\n");
+        expect(fpm).toContain("php-fpm8.3 -t -y /etc/php/8.3/fpm/php-fpm.conf");
+        expect(fpm).toContain("systemctl reload php8.3-fpm");
+    });
+
+    it("installs the timers running the configured CLI", () => {
+        const timers = platformCommand(registered, "prod", "timers").inputs.create as string;
+        expect(timers).toContain("ExecStart=php /opt/mokowaas/runtime/bin/mokowaas backup --all");
+        expect(timers).toContain("ExecStart=php /opt/mokowaas/runtime/bin/mokowaas prune --all");
+        expect(timers).toContain("ExecStart=php /opt/mokowaas/runtime/bin/mokowaas health --prometheus");
+        expect(timers).toContain("systemctl enable --now --quiet mokowaas-backup.timer mokowaas-health.timer");
     });
 
     it("exports what tenant stacks read", async () => {

@@ -38,10 +38,19 @@ describe("stack role", () => {
     });
 
     it("without the SSH private key: says how to set it", async () => {
-        pulumi.runtime.setAllConfig(stackConfig("prod"));
+        pulumi.runtime.setAllConfig(stackConfig("prod", { "mokowaas:mysql": { tunnelPort: 13307 } }));
         expect(await failure()).toBe(
             'invalid platform config of stack "staging-eu" (Pulumi.staging-eu.yaml):\n' +
                 "mokowaas:sshPrivateKey: is required: `pulumi config set --secret mokowaas:sshPrivateKey < key` (or set mokowaas:ssh.privateKeyFile)",
+        );
+    });
+
+    it("with the MySQL tunnel port of another platform (Pulumi.prod.yaml): names that platform", async () => {
+        pulumi.runtime.setAllConfig(stackConfig("prod"));
+        expect(await failure()).toBe(
+            'invalid platform config of stack "staging-eu" (Pulumi.staging-eu.yaml):\n' +
+                'mokowaas:mysql.tunnelPort: 13306 is also the tunnel port of platform "prod" (Pulumi.prod.yaml); ' +
+                "the fleet holds every platform's tunnel at once: give each platform its own port",
         );
     });
 

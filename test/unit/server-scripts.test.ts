@@ -12,8 +12,10 @@ import { shellQuote } from "../../components/server-command";
 import { type PlatformConfig, parsePlatformConfig } from "../../infra/config";
 import { RUNTIME_DIR } from "../../infra/platform";
 import {
-    joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, runtimeInstallScript, runtimePaths, runtimeStageScript,
+    borgPassphraseScript, joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, runtimeInstallScript, runtimePaths, runtimeStageScript,
 } from "../../infra/server-scripts";
+import { timersInstallScript } from "../../infra/timers";
+import { caddyInstallScript, phpFpmInstallScript } from "../../infra/web-server";
 
 let tmp: string;
 const sh = (script: string, input = "") => spawnSync("sh", ["-c", script], { input, encoding: "utf8" });
@@ -154,5 +156,155 @@ describe("Joomla release", () => {
         const c = config({ version: "6.0.5", url: `file://${tmp}/gone.tar.gz`, sha256: "1".repeat(64) });
         expect(sh(joomlaReleaseScript(c)).status).toBe(0);
         expect(calls()).toEqual([`release bootstrap ${releases()}/joomla-6.0.5`, `blueprint create --release ${releases()}/joomla-6.0.5`, "migrate --all"]);
+    });
+});
+
+describe("Borg passphrase", () => {
+    const file = () => path.join(tmp, "root/etc/mokowaas/borg.passphrase");
+
+    it("writes the passphrase from stdin to a 0600 file; the script never holds it", () => {
+        const c = config({ version: "6.0.4", ...makePackage("6.0.4") });
+        const script = borgPassphraseScript(c);
+        expect(script).not.toContain("BorgSecret42");
+        const r = sh(script, "BorgSecret42");
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        expect(fs.readFileSync(file(), "utf8")).toBe("BorgSecret42");
+        expect(fs.statSync(file()).mode & 0o777).toBe(0o600);
+        expect(sh(script, "BorgSecret42").status).toBe(0); // a re-run with the same passphrase is a no-op
+    });
+
+    it("never replaces an existing passphrase with another one", () => {
+        const r = sh(borgPassphraseScript(config({ version: "6.0.4", ...makePackage("6.0.4") })), "OtherSecret7");
+        expect(r.status).toBe(6);
+        expect(r.stderr).toContain("exists and holds another passphrase; it is kept");
+        expect(r.stderr).toContain("mokowaas:borgPassphrase");
+        expect(r.stderr).not.toContain("BorgSecret42");
+        expect(fs.readFileSync(file(), "utf8")).toBe("BorgSecret42");
+    });
+
+    it("refuses a passphrase that is not letters and digits, writing nothing", () => {
+        fs.rmSync(file());
+        const r = sh(borgPassphraseScript(config({ version: "6.0.4", ...makePackage("6.0.4") })), "a'b; rm -rf /");
+        expect(r.status).toBe(3);
+        expect(fs.existsSync(file())).toBe(false);
+    });
+});
+
+describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; systemctl recorded)", () => {
+    let bin: string;
+    const run = (script: string) => spawnSync("sh", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const systemctl = () => (fs.existsSync(path.join(tmp, "systemctl.log")) ? fs.readFileSync(path.join(tmp, "systemctl.log"), "utf8").trim().split("\n") : []);
+    const resetSystemctl = () => fs.rmSync(path.join(tmp, "systemctl.log"), { force: true });
+    function services(extra: Record<string, unknown> = {}): PlatformConfig {
+        return parsePlatformConfig("test", {
+            hostname: "test.mokowaas.example.net",
+            server: { provider: "existing", address: "127.0.0.1" },
+            ssh: { user: "tester" },
+            mysql: { tunnelPort: null },
+            paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: "/usr/bin/php", sudo: false, systemdDir: `${tmp}/systemd` },
+            caddy: { configDir: `${tmp}/etc/caddy`, httpPort: 8080, httpsPort: 8443, httpsSuffix: ":8443", acmeEmail: "ops@example.net" },
+            phpFpm: { version: "8.2", confDir: `${tmp}/php/fpm`, listen: `${tmp}/run/fpm.sock` },
+            joomla: { version: "6.0.4", url: "file:///nowhere.tar.gz", sha256: "0".repeat(64) },
+            ...extra,
+        });
+    }
+
+    beforeAll(() => {
+        bin = path.join(tmp, "bin");
+        fs.mkdirSync(bin, { recursive: true });
+        // `is-active` answers "running" so the scripts reload rather than start.
+        fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "$*" >> ${tmp}/systemctl.log\n`, { mode: 0o755 });
+        fs.mkdirSync(`${tmp}/php/fpm/pool.d`, { recursive: true });
+        fs.writeFileSync(`${tmp}/php/fpm/php-fpm.conf`, `[global]\nerror_log = ${tmp}/php/fpm.log\ninclude = ${tmp}/php/fpm/pool.d/*.conf\n`);
+    });
+
+    it("Caddy: installs the Caddyfile, its environment and the ACME email, validated by caddy itself, then reloads", () => {
+        resetSystemctl();
+        const c = services();
+        const r = run(caddyInstallScript(c));
+        expect(r.stderr).not.toContain("invalid");
+        expect(r.status).toBe(0);
+        expect(fs.readFileSync(`${tmp}/etc/caddy/Caddyfile`, "utf8")).toBe(fs.readFileSync(path.join(RUNTIME_DIR, "caddy/Caddyfile"), "utf8"));
+        expect(fs.readFileSync(`${tmp}/etc/caddy/mokowaas-globals.d/acme-email`, "utf8")).toBe("email ops@example.net\n");
+        const dropIn = fs.readFileSync(`${tmp}/systemd/caddy.service.d/mokowaas.conf`, "utf8");
+        expect(dropIn).toContain(`Environment="MOKOWAAS_ROOT=${tmp}/root"`);
+        expect(dropIn).toContain('Environment="MOKOWAAS_HTTP_PORT=8080"');
+        expect(dropIn).toContain('Environment="MOKOWAAS_HTTPS_SUFFIX=:8443"');
+        expect(dropIn).toContain(`Environment="MOKOWAAS_PHP_FPM=unix/${tmp}/run/fpm.sock"`);
+        expect(dropIn).toContain(`Environment="MOKOWAAS_CADDY_GLOBALS=${tmp}/etc/caddy/mokowaas-globals.d/*"`);
+        // A new environment means a restart (the admin endpoint may have moved).
+        expect(systemctl()).toEqual(["daemon-reload", "restart caddy.service", "enable --quiet caddy.service", "is-active --quiet caddy.service"]);
+    });
+
+    it("Caddy: an unchanged config touches nothing; a changed Caddyfile alone reloads", () => {
+        resetSystemctl();
+        expect(run(caddyInstallScript(services())).status).toBe(0);
+        expect(systemctl()).toEqual(["enable --quiet caddy.service", "is-active --quiet caddy.service"]);
+        resetSystemctl();
+        fs.appendFileSync(`${tmp}/etc/caddy/Caddyfile`, "# edited by hand\n");
+        expect(run(caddyInstallScript(services())).status).toBe(0);
+        expect(fs.readFileSync(`${tmp}/etc/caddy/Caddyfile`, "utf8")).not.toContain("edited by hand");
+        expect(systemctl()).toEqual(["is-active --quiet caddy.service", "reload caddy.service", "enable --quiet caddy.service", "is-active --quiet caddy.service"]);
+    });
+
+    it("Caddy: removes the ACME email when it is no longer configured", () => {
+        const { acmeEmail: _, ...caddy } = services().caddy;
+        expect(run(caddyInstallScript(services({ caddy }))).status).toBe(0);
+        expect(fs.existsSync(`${tmp}/etc/caddy/mokowaas-globals.d/acme-email`)).toBe(false);
+    });
+
+    it("Caddy: a configuration caddy rejects is rolled back and nothing reloads", () => {
+        resetSystemctl();
+        const before = fs.readFileSync(`${tmp}/systemd/caddy.service.d/mokowaas.conf`, "utf8");
+        // An ACME email file caddy cannot parse stands in for any invalid configuration.
+        const script = caddyInstallScript(services()).replace("email ops@example.net", "email {");
+        const r = run(script);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("Caddy: the new configuration is invalid (see above); the previous files were put back");
+        expect(fs.existsSync(`${tmp}/etc/caddy/mokowaas-globals.d/acme-email`)).toBe(false);
+        expect(fs.readFileSync(`${tmp}/systemd/caddy.service.d/mokowaas.conf`, "utf8")).toBe(before);
+        expect(systemctl()).toEqual([]);
+    });
+
+    it("PHP-FPM: installs the pool for the platform's user, socket and root, checked by php-fpm -t, then reloads", () => {
+        resetSystemctl();
+        const r = run(phpFpmInstallScript(services()));
+        expect(r.status).toBe(0);
+        const pool = fs.readFileSync(`${tmp}/php/fpm/pool.d/mokowaas.conf`, "utf8");
+        expect(pool).toContain(`\nlisten = ${tmp}/run/fpm.sock\n`);
+        expect(pool).toContain(`\nenv[MOKOWAAS_ROOT] = ${tmp}/root\n`);
+        expect(pool).toContain("\nuser = www-data\n");
+        const ini = fs.readFileSync(`${tmp}/php/fpm/conf.d/90-mokowaas.ini`, "utf8");
+        const maxFiles = Number(/^opcache\.max_accelerated_files\s*=\s*(\d+)/m.exec(ini)?.[1]);
+        // One release (~10k scripts) plus 10,000 tenant entry files and the host map.
+        expect(maxFiles).toBeGreaterThanOrEqual(30_000);
+        expect(systemctl()).toEqual(["is-active --quiet php8.2-fpm", "reload php8.2-fpm", "enable --quiet php8.2-fpm", "is-active --quiet php8.2-fpm"]);
+    });
+
+    it("PHP-FPM: a pool php-fpm rejects is rolled back and nothing reloads", () => {
+        resetSystemctl();
+        const good = fs.readFileSync(`${tmp}/php/fpm/pool.d/mokowaas.conf`, "utf8");
+        const r = run(phpFpmInstallScript(services({ phpUser: "no-such-user-here" })));
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("PHP-FPM: the new configuration is invalid");
+        expect(fs.readFileSync(`${tmp}/php/fpm/pool.d/mokowaas.conf`, "utf8")).toBe(good);
+        expect(systemctl()).toEqual([]);
+    });
+
+    it("timers: the units run the configured PHP and CLI with the platform's root; systemd reloads; timers enabled", () => {
+        resetSystemctl();
+        const c = services({ paths: { root: `${tmp}/root`, runtimeDir: "/srv/moko", php: "/usr/bin/php8.3", sudo: false, systemdDir: `${tmp}/systemd`, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } } });
+        expect(run(timersInstallScript(c)).status).toBe(0);
+        const backup = fs.readFileSync(`${tmp}/systemd/mokowaas-backup.service`, "utf8");
+        expect(backup).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas backup --all\n");
+        expect(backup).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas prune --all\n");
+        expect(backup).toContain(`Environment="MOKOWAAS_ROOT=${tmp}/root"`);
+        expect(backup).toContain(`Environment="BORG_BASE_DIR=${tmp}/root/var/lib/mokowaas/borg"`);
+        expect(backup).toContain('Environment="PATH=/usr/local/bin:/usr/bin:/bin"');
+        expect(backup).not.toContain("/opt/mokowaas");
+        expect(fs.readFileSync(`${tmp}/systemd/mokowaas-health.service`, "utf8")).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas health --prometheus ");
+        expect(fs.readFileSync(`${tmp}/systemd/mokowaas-backup.timer`, "utf8")).toBe(fs.readFileSync(path.join(RUNTIME_DIR, "systemd/mokowaas-backup.timer"), "utf8"));
+        expect(systemctl()).toEqual(["daemon-reload", "enable --now --quiet mokowaas-backup.timer mokowaas-health.timer"]);
     });
 });

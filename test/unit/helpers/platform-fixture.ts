@@ -3,6 +3,7 @@ import type { PlatformExports } from "../../../components/platform-ref";
 
 export const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAAtestkeyonly\n-----END OPENSSH PRIVATE KEY-----\n";
 export const ADMIN_PASSWORD = "AdminPw0123456789abcdefABCDEF0123";
+export const BORG_PASSPHRASE = "BorgPw0123456789abcdefABCDEF0123456789ab";
 
 export function platformExports(overrides: Partial<PlatformExports> = {}): PlatformExports {
     return {
@@ -13,6 +14,7 @@ export function platformExports(overrides: Partial<PlatformExports> = {}): Platf
         mysql: { endpoint: "127.0.0.1:13306", tls: "false", serverHost: "127.0.0.1", serverPort: 3306, tenantUserHost: "127.0.0.1" },
         tunnel: { localPort: 13306, remoteHost: "127.0.0.1", remotePort: 3306 },
         mysqlAdmin: { username: "mokowaas_admin", password: ADMIN_PASSWORD },
+        borgPassphrase: BORG_PASSPHRASE,
         mokowaas: "env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas",
         joomlaVersion: "6.0.4",
         ...overrides,
@@ -20,5 +22,5 @@ export function platformExports(overrides: Partial<PlatformExports> = {}): Platf
 }
 
 export function platformStack(overrides: Partial<PlatformExports> = {}) {
-    return { outputs: platformExports(overrides) as unknown as Record<string, unknown>, secretOutputs: ["ssh", "mysqlAdmin"] };
+    return { outputs: platformExports(overrides) as unknown as Record<string, unknown>, secretOutputs: ["ssh", "mysqlAdmin", "borgPassphrase"] };
 }
