@@ -37,6 +37,8 @@ function makePackage(version: string): { url: string; sha256: string } {
     const src = path.join(tmp, `src-${version}`);
     fs.mkdirSync(src, { recursive: true });
     fs.writeFileSync(path.join(src, "index.php"), `<?php // joomla ${version}\n`);
+    fs.mkdirSync(path.join(src, "installation"), { recursive: true });
+    fs.writeFileSync(path.join(src, "installation", "joomla.php"), "<?php // installer\n");
     const pkg = path.join(tmp, `Joomla_${version}.tar.gz`);
     execFileSync("tar", ["-czf", pkg, "-C", src, "."]);
     return { url: `file://${pkg}`, sha256: createHash("sha256").update(fs.readFileSync(pkg)).digest("hex") };
@@ -117,7 +119,7 @@ describe("Joomla release", () => {
     const releases = () => path.join(tmp, "root/srv/mokowaas/releases");
     const current = () => path.join(tmp, "root/srv/mokowaas/current");
 
-    it("installs the first release: verify, unpack, bootstrap, flip current, blueprint, migrate", () => {
+    it("installs the first release: verify, unpack (served copy without installer), bootstrap, flip current, blueprint from the published copy, migrate", () => {
         fs.rmSync(path.join(tmp, "calls.log"), { force: true });
         const c = config({ version: "6.0.4", ...makePackage("6.0.4") });
         const r = sh(joomlaReleaseScript(c));
@@ -125,8 +127,10 @@ describe("Joomla release", () => {
         expect(r.status).toBe(0);
         const rel = `${releases()}/joomla-6.0.4`;
         expect(fs.readFileSync(`${rel}/index.php`, "utf8")).toContain("joomla 6.0.4");
+        expect(fs.existsSync(`${rel}/installation`)).toBe(false);
+        expect(fs.existsSync(`${rel}.dist/installation/joomla.php`)).toBe(true);
         expect(fs.readlinkSync(current())).toBe(rel);
-        expect(calls()).toEqual([`release bootstrap ${rel}`, `blueprint create --release ${rel}`, "migrate --all"]);
+        expect(calls()).toEqual([`release bootstrap ${rel}`, `blueprint create --release ${rel}.dist`, "migrate --all"]);
         expect(mokowaasPrefix(c)).toBe(`env MOKOWAAS_ROOT=${tmp}/root ${tmp}/fake-php ${tmp}/opt/runtime/bin/mokowaas`);
     });
 
@@ -137,6 +141,7 @@ describe("Joomla release", () => {
         expect(r.status).toBe(1);
         expect(r.stderr).toContain("Joomla 6.0.5: checksum mismatch");
         expect(fs.existsSync(`${releases()}/joomla-6.0.5`)).toBe(false);
+        expect(fs.existsSync(`${releases()}/joomla-6.0.5.dist`)).toBe(false);
         expect(fs.readlinkSync(current())).toBe(`${releases()}/joomla-6.0.4`);
         expect(calls()).toEqual([]);
     });
@@ -148,14 +153,14 @@ describe("Joomla release", () => {
         const rel = `${releases()}/joomla-6.0.5`;
         expect(fs.readlinkSync(current())).toBe(rel);
         expect(fs.existsSync(`${releases()}/joomla-6.0.4/index.php`)).toBe(true);
-        expect(calls()).toEqual([`release bootstrap ${rel}`, "backup --all --tag pre-joomla-6.0.5", `blueprint create --release ${rel}`, "migrate --all"]);
+        expect(calls()).toEqual([`release bootstrap ${rel}`, "backup --all --tag pre-joomla-6.0.5", `blueprint create --release ${rel}.dist`, "migrate --all"]);
     });
 
     it("re-runs without downloading again or backing up when the release is already current", () => {
         fs.rmSync(path.join(tmp, "calls.log"), { force: true });
         const c = config({ version: "6.0.5", url: `file://${tmp}/gone.tar.gz`, sha256: "1".repeat(64) });
         expect(sh(joomlaReleaseScript(c)).status).toBe(0);
-        expect(calls()).toEqual([`release bootstrap ${releases()}/joomla-6.0.5`, `blueprint create --release ${releases()}/joomla-6.0.5`, "migrate --all"]);
+        expect(calls()).toEqual([`release bootstrap ${releases()}/joomla-6.0.5`, `blueprint create --release ${releases()}/joomla-6.0.5.dist`, "migrate --all"]);
     });
 });
 
