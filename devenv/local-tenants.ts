@@ -73,7 +73,7 @@ export async function provisionTenant(s: LocalSettings, p: ProvisionedPlatform, 
     } else {
         lines.push("already seeded");
     }
-    await standinMarker(p, spec, secrets);
+    await addStandinMarker({ host: c.mysql.serverHost, port: c.mysql.serverPort, user: spec.database, password: secrets.dbPassword }, spec);
 
     const records = dnsRecordsFor(spec, { hostname: c.hostname, ipv4: c.server.provider === "existing" ? (c.server.ipv4 ?? c.server.address) : "" });
     lines.push(`DNS (${spec.dns.provider}; not created in this mode): ${records.map((r) => `${r.record} ${r.type} ${r.value}`).join(", ")}`);
@@ -87,14 +87,11 @@ function stateOf(p: ProvisionedPlatform, tenant: string): string | undefined {
 
 /**
  * Stand-in only (this machine has no Joomla code): the stand-in docroot prints a marker row of the
- * tenant's database, so each host visibly reaches its own database. Added once, as the tenant's user.
+ * tenant's database, so each host visibly reaches its own database. Added once, through `login`
+ * (the tenant's own user here; root by socket after a Pulumi run, whose passwords stay in state).
  */
-async function standinMarker(p: ProvisionedPlatform, spec: TenantSpec, secrets: TenantSecrets): Promise<void> {
-    const c = p.config;
-    const db = await mysql.createConnection({
-        host: c.mysql.serverHost, port: c.mysql.serverPort, user: spec.database, password: secrets.dbPassword,
-        database: spec.database, multipleStatements: true,
-    });
+export async function addStandinMarker(login: mysql.ConnectionOptions, spec: TenantSpec): Promise<void> {
+    const db = await mysql.createConnection({ ...login, database: spec.database, multipleStatements: true });
     try {
         const [rows] = await db.query(`SHOW TABLES LIKE '${TABLE_PREFIX}${MARKER_TABLE}'`);
         if ((rows as unknown[]).length === 0) {

@@ -15,7 +15,7 @@ import { provisionPlatform } from "../devenv/local-platform";
 import { LOCAL_PASSPHRASE, blockedEngineParts, upWithPulumi } from "../devenv/local-pulumi";
 import { caFile, ensureServices, serviceStatus, stopServices } from "../devenv/local-services";
 import { type LocalSettings, localSettings } from "../devenv/local-settings";
-import { loadLocalTenants, provisionTenant, shownPath, tenantSecrets } from "../devenv/local-tenants";
+import { addStandinMarker, loadLocalTenants, provisionTenant, shownPath, tenantSecrets } from "../devenv/local-tenants";
 import { mokowaas } from "../devenv/server-cli";
 import { buildStandinPackage, type StandinPackage } from "../devenv/standin-package";
 import { STANDIN_JOOMLA_VERSION } from "../devenv/local-settings";
@@ -86,6 +86,7 @@ async function upWithEngine(s: LocalSettings, pkg: StandinPackage, tenants: Tena
         say(`PULUMI_CONFIG_PASSPHRASE is not set: the local stacks use the local-only passphrase "${LOCAL_PASSPHRASE}"`);
     }
     const results = upWithPulumi(s, pkg, tenants, (l) => say(l));
+    for (const spec of tenants) await addStandinMarker({ socketPath: s.paths.mysqlSocket, user: "root" }, spec);
     return tenants.map((spec) => {
         const out = results.find((r) => r.stack === spec.name)?.outputs ?? {};
         return { spec, adminPassword: String(out.adminPassword ?? "?"), passwordFrom: `pulumi stack output --show-secrets -s ${spec.name}` };
