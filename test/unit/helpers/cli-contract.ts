@@ -2,7 +2,8 @@
  * The server CLI contract, checked against the real CLI (runtime/bin/mokowaas, run with PHP here):
  * every `mokowaas` invocation a stack declares is found in its command strings, split into
  * words as the server's shell (or systemd) would, and
- *   1. names a verb whose usage (`mokowaas help VERB`) lists every --option it passes, and
+ *   1. names a verb whose usage (`mokowaas help VERB`) lists its subcommand (where the verb has
+ *      some) and every --option it passes, and
  *   2. gets past the CLI's own argument parsing (no exit 2 "usage") in an empty server root,
  *      while the same words plus an unknown option do exit 2 there: proof that the parser, not
  *      an earlier "platform not initialized", judged the words.
@@ -95,6 +96,9 @@ export function expectAccepted(inv: Invocation): void {
     expect(verb, label).toMatch(/^[a-z][a-z-]*$/);
     const usage = usageOf(verb);
     expect(usage, `${label}: \`mokowaas help ${verb}\` shows no usage (unknown verb?)`).toMatch(/^usage: mokowaas /);
+    // Some verbs check their subcommand only after loading the platform config: judge it by the usage.
+    const subcommands = new Set([...usage.matchAll(new RegExp(`mokowaas ${verb} ([a-z][a-z-]*)(?=\\s|$)`, "gm"))].map((m) => m[1]));
+    if (subcommands.size > 0) expect([...subcommands], `${label}: subcommand "${inv.args[1]}" is not in \`mokowaas help ${verb}\``).toContain(inv.args[1]);
     for (const option of inv.args.filter((a) => a.startsWith("--")).map((a) => a.split("=")[0])) {
         expect(new RegExp(`${option}(?![a-z-])`).test(usage), `${label}: ${option} is not in \`mokowaas help ${verb}\``).toBe(true);
     }
