@@ -6,17 +6,16 @@
  * platform stack's. Secrets live in the local secrets folder (0600), never in argv.
  */
 import { spawnSync } from "node:child_process";
-import { createHash, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type PlatformConfig, parsePlatformConfig } from "../infra/config";
 import { hashFolder } from "../infra/hash-folder";
 import {
-    mokowaasPrefix, mysqlAdminCreateScript, platformInitCommand, readyScript, runtimeInstallScript, runtimePaths, runtimeStageScript, serverPaths,
+    borgPassphraseScript, joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, platformInitCommand, readyScript, runtimeInstallScript,
+    runtimePaths, runtimeStageScript, serverPaths,
 } from "../infra/server-scripts";
-import { mokowaasCommand } from "../components/server-command";
-import { writePassphrase } from "./borg";
 import { type LocalSettings, REPO, STANDIN_JOOMLA_VERSION, secret } from "./local-settings";
 import { makeTraversable } from "./server-cli";
 import type { StandinPackage } from "./standin-package";
@@ -52,6 +51,8 @@ export function localPlatformRaw(s: LocalSettings, pkg: StandinPackage, extra: {
     };
     raw.paths = { ...raw.paths, root: s.paths.root, runtimeDir: s.paths.runtimeDir };
     raw.joomla = { version: STANDIN_JOOMLA_VERSION, url: `file://${pkg.file}`, sha512: pkg.sha512 };
+    // npm run local runs its own PHP-FPM and Caddy daemons: the platform installs neither, nor systemd timers.
+    for (const service of ["phpFpm", "caddy", "timers"]) raw[service] = { ...raw[service], install: false };
     return raw;
 }
 
@@ -90,8 +91,9 @@ export interface ProvisionedPlatform {
 }
 
 /**
- * ready -> MySQL admin account -> runtime (stage, copy, install) -> Borg passphrase -> platform
- * init -> Joomla release (checksum, unpack beside, bootstrap, flip `current`, blueprint, migrate).
+ * ready -> MySQL admin account -> runtime (stage, copy, install) -> platform init -> Borg
+ * passphrase -> Joomla release (checksum, unpack beside, bootstrap, flip `current`, blueprint,
+ * migrate). PHP-FPM, Caddy and timers are not installed: npm run local runs its own daemons.
  */
 export function provisionPlatform(s: LocalSettings, pkg: StandinPackage, log: (line: string) => void): ProvisionedPlatform {
     const c = localPlatformConfig(s, pkg);
@@ -113,52 +115,19 @@ export function provisionPlatform(s: LocalSettings, pkg: StandinPackage, log: (l
         log(`  platform: runtime installed in ${rt.dir}`);
     }
 
-    const passphrase = path.join(s.paths.root, "etc/mokowaas/borg.passphrase");
-    if (!fs.existsSync(passphrase)) writePassphrase(s.paths.root);
-    const prefix = mokowaasPrefix(c);
     sh("platform-init", platformInitCommand(c), adminPassword);
     // A real /etc is world-traversable; etc/mokowaas itself stays 0750 root:<php user>.
     fs.chmodSync(path.join(s.paths.root, "etc"), 0o755);
     makeTraversable(s.paths.root);
+    sh("borg-passphrase", borgPassphraseScript(c), secret(s, "borg-passphrase", () => randomPassword(40)));
 
-    installRelease(c, prefix, pkg, steps, runtimeHash, log);
-    return { config: c, mokowaas: prefix, adminPassword };
-}
-
-/**
- * The pinned release. Order forced by the server CLI: `blueprint create` needs the package's
- * installation/ folder and `release bootstrap` refuses a release that has one, so the package is
- * unpacked twice beside the old release: `<rel>.dist` as published (the blueprint's source, never
- * served) and `<rel>` without installation/ (served once `current` points at it).
- */
-function installRelease(c: PlatformConfig, prefix: string, pkg: StandinPackage, steps: Steps, runtimeHash: string, log: (line: string) => void): void {
-    const moko = (step: string, ...args: string[]) => sh(step, mokowaasCommand(prefix, ...args));
     const { releases, current } = serverPaths(c);
     const rel = `${releases}/joomla-${c.joomla.version}`;
-    const file = new URL(c.joomla.url).pathname;
     const inputs = JSON.stringify([c.joomla.version, c.joomla.url, c.joomla.sha512, runtimeHash]);
-    if (steps.current("joomla-release", inputs) && fs.existsSync(rel) && fs.existsSync(current)) return;
-
-    const sum = createHash("sha512").update(fs.readFileSync(file)).digest("hex");
-    if (sum !== c.joomla.sha512) throw new Error(`Joomla ${c.joomla.version}: checksum mismatch for ${c.joomla.url} (sha512 ${sum}, expected ${c.joomla.sha512})`);
-    for (const [dir, keepInstaller] of [[`${rel}.dist`, true], [rel, false]] as const) {
-        if (fs.existsSync(dir)) continue;
-        fs.rmSync(`${dir}.partial`, { recursive: true, force: true });
-        fs.mkdirSync(`${dir}.partial`, { recursive: true });
-        sh("joomla-unpack", `tar -xf '${file}' -C '${dir}.partial'`);
-        if (!keepInstaller) fs.rmSync(`${dir}.partial/installation`, { recursive: true, force: true });
-        fs.renameSync(`${dir}.partial`, dir);
+    if (!steps.current("joomla-release", inputs) || !fs.existsSync(rel) || !fs.existsSync(current)) {
+        sh("joomla-release", joomlaReleaseScript(c));
+        steps.record("joomla-release", inputs);
+        log(`  platform: release ${rel} (stand-in code + Joomla ${c.joomla.version} SQL) is current; blueprint built from ${rel}.dist`);
     }
-    moko("release-bootstrap", "release", "bootstrap", rel);
-    const linked = fs.existsSync(current) ? fs.readlinkSync(current) : undefined;
-    if (linked !== rel) {
-        if (linked !== undefined) moko("backup-before-upgrade", "backup", "--all", "--tag", `pre-joomla-${c.joomla.version}`);
-        fs.rmSync(`${current}.new`, { force: true });
-        fs.symlinkSync(rel, `${current}.new`);
-        fs.renameSync(`${current}.new`, current);
-    }
-    moko("blueprint", "blueprint", "create", "--release", `${rel}.dist`);
-    moko("migrate", "migrate", "--all");
-    steps.record("joomla-release", inputs);
-    log(`  platform: release ${rel} (stand-in code + Joomla ${c.joomla.version} SQL) is current; blueprint built`);
+    return { config: c, mokowaas: mokowaasPrefix(c), adminPassword };
 }
