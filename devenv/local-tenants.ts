@@ -76,7 +76,8 @@ export async function provisionTenant(s: LocalSettings, p: ProvisionedPlatform, 
     await addStandinMarker({ host: c.mysql.serverHost, port: c.mysql.serverPort, user: spec.database, password: secrets.dbPassword }, spec);
 
     const records = dnsRecordsFor(spec, { hostname: c.hostname, ipv4: c.server.provider === "existing" ? (c.server.ipv4 ?? c.server.address) : "" });
-    lines.push(`DNS (${spec.dns.provider}; not created in this mode): ${records.map((r) => `${r.record} ${r.type} ${r.value}`).join(", ")}`);
+    const list = records.map((r) => `${r.record} ${r.type} ${r.value}`).join(", ");
+    lines.push(spec.dns.provider === "external" ? `DNS (external, for the zone's owner to create): ${list}` : `DNS (dreamhost): NOT created without Pulumi: ${list}`);
     return lines;
 }
 
