@@ -19,14 +19,14 @@ export interface ServerHandle {
 
 type Opts = { parent?: pulumi.Resource };
 
-/** Inbound rules of the platform: web for everyone, SSH and MySQL for the admins only. */
-export function inboundRules(adminCidrs: string[]): { port: string; sources: string[]; description: string }[] {
+/** Inbound rules of the platform: Caddy's ports for everyone, SSH and MySQL for the admins only. */
+export function inboundRules(c: PlatformConfig): { port: string; sources: string[]; description: string }[] {
     const everyone = ["0.0.0.0/0", "::/0"];
     return [
-        { port: "80", sources: everyone, description: "HTTP (ACME and redirect to HTTPS)" },
-        { port: "443", sources: everyone, description: "HTTPS" },
-        { port: "22", sources: adminCidrs, description: "SSH (admins only)" },
-        { port: "3306", sources: adminCidrs, description: "MySQL (admins only; MySQL itself listens on loopback)" },
+        { port: String(c.caddy.httpPort), sources: everyone, description: "HTTP (ACME and redirect to HTTPS)" },
+        { port: String(c.caddy.httpsPort), sources: everyone, description: "HTTPS" },
+        { port: String(c.ssh.port), sources: c.adminCidrs, description: "SSH (admins only)" },
+        { port: "3306", sources: c.adminCidrs, description: "MySQL (admins only; MySQL itself listens on loopback)" },
     ];
 }
 
@@ -37,7 +37,7 @@ export function hetznerServer(name: string, c: PlatformConfig & { server: { prov
         name,
         {
             name,
-            rules: inboundRules(c.adminCidrs).map((r) => ({ direction: "in", protocol: "tcp", port: r.port, sourceIps: r.sources, description: r.description })),
+            rules: inboundRules(c).map((r) => ({ direction: "in", protocol: "tcp", port: r.port, sourceIps: r.sources, description: r.description })),
         },
         opts,
     );
@@ -85,7 +85,7 @@ export function digitaloceanServer(name: string, c: PlatformConfig & { server: {
         {
             name,
             dropletIds: [droplet.id.apply(Number)],
-            inboundRules: inboundRules(c.adminCidrs).map((r) => ({ protocol: "tcp", portRange: r.port, sourceAddresses: r.sources })),
+            inboundRules: inboundRules(c).map((r) => ({ protocol: "tcp", portRange: r.port, sourceAddresses: r.sources })),
             outboundRules: [
                 { protocol: "tcp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },
                 { protocol: "udp", portRange: "1-65535", destinationAddresses: ["0.0.0.0/0", "::/0"] },

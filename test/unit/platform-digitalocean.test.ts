@@ -44,13 +44,13 @@ describe("platform prod-do on DigitalOcean", () => {
         expect(registered.some((r) => r.type.startsWith("hcloud:"))).toBe(false);
     });
 
-    it("attaches a firewall that must not open SSH or MySQL to the internet", () => {
+    it("attaches a firewall that must not open SSH or MySQL to the internet; web ports follow Caddy's", () => {
         const fw = one(registered, "digitalocean:index/firewall:Firewall", "mokowaas-prod-do").inputs;
         expect(fw.name).toBe("mokowaas-prod-do");
         expect(fw.dropletIds).toEqual([9001]);
         expect((fw.inboundRules as { portRange: string; sourceAddresses: string[] }[]).map((r) => [r.portRange, r.sourceAddresses])).toEqual([
-            ["80", ["0.0.0.0/0", "::/0"]],
-            ["443", ["0.0.0.0/0", "::/0"]],
+            ["8080", ["0.0.0.0/0", "::/0"]],
+            ["8443", ["0.0.0.0/0", "::/0"]],
             ["22", ["198.51.100.7/32", "2001:db8:1::/48"]],
             ["3306", ["198.51.100.7/32", "2001:db8:1::/48"]],
         ]);
