@@ -101,6 +101,7 @@ describe("platform prod on Hetzner", () => {
         expect(caddy).toContain("install -m 0644 \"$work/0\" /etc/caddy/Caddyfile.mokowaas-new");
         expect(caddy).toContain("/etc/systemd/system/caddy.service.d/mokowaas.conf");
         expect(caddy).toContain("on_demand_tls {");
+        expect(caddy).toContain("email ops@example.net\nMOKOWAAS_FILE_EOF");
         const fpm = platformCommand(registered, "prod", "php-fpm").inputs.create as string;
         expect(fpm).toContain("/etc/php/8.3/fpm/pool.d/mokowaas.conf");
         expect(fpm).toContain("/etc/php/8.3/fpm/conf.d/90-mokowaas.ini");
