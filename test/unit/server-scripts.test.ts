@@ -196,6 +196,9 @@ describe("Borg passphrase", () => {
     });
 });
 
+/** This machine's PHP, whose php-fpm<version> checks the pool as the server's would. */
+const PHP_VERSION = execFileSync("php", ["-r", 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;'], { encoding: "utf8" });
+
 describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; systemctl recorded)", () => {
     let bin: string;
     const run = (script: string) => spawnSync("sh", ["-c", script], { encoding: "utf8", env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
@@ -209,7 +212,7 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
             mysql: { tunnelPort: null },
             paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: "/usr/bin/php", sudo: false, systemdDir: `${tmp}/systemd` },
             caddy: { configDir: `${tmp}/etc/caddy`, httpPort: 8080, httpsPort: 8443, httpsSuffix: ":8443", acmeEmail: "ops@example.net" },
-            phpFpm: { version: "8.2", confDir: `${tmp}/php/fpm`, listen: `${tmp}/run/fpm.sock` },
+            phpFpm: { version: PHP_VERSION, confDir: `${tmp}/php/fpm`, listen: `${tmp}/run/fpm.sock` },
             joomla: { version: "6.0.4", url: "file:///nowhere.tar.gz", sha256: "0".repeat(64) },
             ...extra,
         });
@@ -284,7 +287,8 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         const maxFiles = Number(/^opcache\.max_accelerated_files\s*=\s*(\d+)/m.exec(ini)?.[1]);
         // One release (~10k scripts) plus 10,000 tenant entry files and the host map.
         expect(maxFiles).toBeGreaterThanOrEqual(30_000);
-        expect(systemctl()).toEqual(["is-active --quiet php8.2-fpm", "reload php8.2-fpm", "enable --quiet php8.2-fpm", "is-active --quiet php8.2-fpm"]);
+        const unit = `php${PHP_VERSION}-fpm`;
+        expect(systemctl()).toEqual([`is-active --quiet ${unit}`, `reload ${unit}`, `enable --quiet ${unit}`, `is-active --quiet ${unit}`]);
     });
 
     it("PHP-FPM: a pool php-fpm rejects is rolled back and nothing reloads", () => {
