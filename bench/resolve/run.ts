@@ -30,6 +30,7 @@ export async function benchPlane(): Promise<{ dir: string; plane: DataPlane }> {
     return { dir, plane };
 }
 
+/** Nanoseconds the page took; throws unless it answered 200 without PHP building $_SERVER (see pages.ts). */
 function timedGet(plane: DataPlane, agent: https.Agent, host: string, urlPath: string): Promise<number> {
     return new Promise((resolve, reject) => {
         https.get({ host: "127.0.0.1", port: plane.caddy.httpsPort, path: urlPath, servername: host, headers: { Host: host }, ca: plane.caddy.ca, agent }, (res) => {
@@ -37,6 +38,7 @@ function timedGet(plane: DataPlane, agent: https.Agent, host: string, urlPath: s
             res.on("end", () => {
                 const ns = Number(res.headers["x-bench-ns"]);
                 if (res.statusCode !== 200 || !Number.isFinite(ns)) reject(new Error(`${host}${urlPath}: ${res.statusCode}`));
+                else if (res.headers["x-bench-server"] !== "0") reject(new Error(`${host}${urlPath}: PHP built $_SERVER, the two sides are not comparable`));
                 else resolve(ns);
             });
         }).on("error", reject);

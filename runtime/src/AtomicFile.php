@@ -48,11 +48,10 @@ final class AtomicFile
     }
 
     /**
-     * Like writePhpArray, for files read on every web request (registry entries, host map): the
-     * array is a class constant of a class named after its content, and the file returns it.
-     * Measured with PHP 8.2 FPM: a plain `return [...]` file that opcache first compiled from a
-     * nested include (as Joomla's entry points always are) costs a full copy on every later
-     * request (~25 us for 30 hosts), while a class constant stays in shared memory (~5 us).
+     * Like writePhpArray, as a class constant of a class named after its content (the file returns
+     * it), for registry files read by the bootstrap: opcache keeps the constant in shared memory.
+     * (An earlier measurement blamed plain `return [...]` files compiled from nested includes for a
+     * per-request copy; the cost was PHP building $_SERVER, see docs/bench-data-plane.md.)
      */
     public static function writePhpConstant(string $path, array $data, int $mode = 0640, ?string $group = null): void
     {

@@ -21,11 +21,19 @@ namespace MokoWaaS;
  *     1-63 of [a-z0-9-] not starting or ending with "-" (so "/", "\\", "..", "_", "@" fail), and
  *     the last label not all digits (that is an IPv4 literal).
  * Key format of host maps: the normalized host, e.g. "dev.acme.example.com".
+ *
+ * Exact-key shortcut: keys are stored in normal form, so a raw Host made only of KEY_CHARS that IS
+ * a stored key normalizes to itself; a lookup may try it as is and normalize only on a miss. The
+ * bootstrap's fast path does this with the per-host files (`release bootstrap` renders this
+ * constant into mokowaas/enter.php); KEY_CHARS holds no "/" or NUL, so such a Host can only name a
+ * file inside the per-host folder. Any miss goes through resolve(), which decides 400 or 404.
  */
 final class Host
 {
     public const MAX_RAW_BYTES = 1000;
     public const MAX_SEPARATORS = 100;
+    /** Every character a normalized host may contain (see the exact-key shortcut above). */
+    public const KEY_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789.-';
     private const LABEL = '/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\z/';
 
     /** The normalized host, or null when $raw is malformed (answer 400). */

@@ -9,6 +9,13 @@ namespace MokoWaaS;
  */
 final class Paths
 {
+    /**
+     * Under the root: one file per served host, hosts/<normalized host>.php, holding that host's
+     * compiled JConfig (secrets: 0640 root:<php user>). The bootstrap's fast path (mokowaas/enter.php,
+     * rendered by `release bootstrap`) builds the same path from this constant without loading classes.
+     */
+    public const HOST_FILES = '/etc/mokowaas/registry/hosts/';
+
     public readonly string $root;
 
     public function __construct(?string $root = null)
@@ -56,6 +63,18 @@ final class Paths
     public function hostMap(): string
     {
         return $this->registry() . '/hosts.php';
+    }
+
+    /** Folder of the per-host files (see HOST_FILES). */
+    public function hostFiles(): string
+    {
+        return $this->root . rtrim(self::HOST_FILES, '/');
+    }
+
+    /** The compiled file of one served host ($host in normal form, see Host). */
+    public function hostFile(string $host): string
+    {
+        return $this->root . self::HOST_FILES . $host . '.php';
     }
 
     /** Lock serializing every registry write. */

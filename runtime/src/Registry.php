@@ -12,9 +12,13 @@ use MokoWaaS\Cli\UserError;
  *   tenants/<tenant>.php  one entry per tenant, with secrets (0640 root:<php user>; named by tenant so
  *                         a later per-tenant Unix user can be given its own file alone)
  *   hosts.php             the compiled host map (see HostMap), no secrets
+ *   hosts/<host>.php      one per served host (dev once ready, production once also online): that
+ *                         host's compiled JConfig and cache folder, what the bootstrap's fast path
+ *                         reads instead of the map and the entry (secrets: 0640 root:<php user>)
  *   .lock                 every write holds it; files are replaced by write + rename
- * Write order is entry, then host map, then media links: a run that dies half-way leaves state
- * that the same command, run again, completes.
+ * Write order is entry, per-host files, host map, media links (removal: per-host files first, so a
+ * host stops serving before anything else goes): a run that dies half-way leaves state that the
+ * same command, run again, completes; `registry rebuild` recompiles everything from the entries.
  */
 final class Registry
 {
@@ -84,6 +88,9 @@ final class Registry
         self::assertTenantName($tenant);
         $this->withLock(function () use ($tenant): void {
             $old = $this->get($tenant);
+            if ($old !== null) {
+                $this->syncHostFiles(null, $old);
+            }
             $map = HostMap::load($this->paths->hostMap())->withoutTenant($tenant);
             $this->writeMap($map);
             if ($old !== null) {
@@ -174,6 +181,12 @@ final class Registry
                 $map = $map->withTenant($entry);
                 $entries[] = $entry;
             }
+            $served = [];
+            foreach ($entries as $entry) {
+                $this->syncHostFiles($entry, $entry);
+                $served = array_merge($served, HostMap::servedHosts($entry));
+            }
+            $this->removeOrphanHostFiles($served);
             $this->writeMap($map);
             foreach ($entries as $entry) {
                 $this->syncMediaLinks($entry, $entry);
@@ -348,11 +361,12 @@ final class Registry
         return "invalid registry entry for tenant $name (nothing was changed):\n  " . implode("\n  ", $problems);
     }
 
-    /** Writes entry, host map and media links, in that order. */
+    /** Writes entry, per-host files, host map and media links, in that order. */
     private function store(array $entry, ?array $old, HostMap $map): void
     {
         $this->ensureRegistryDirs();
         AtomicFile::writePhpConstant($this->paths->registryEntry($entry['tenant']), $entry, 0640, $this->phpGroup());
+        $this->syncHostFiles($entry, $old);
         $this->writeMap($map->withTenant($entry));
         $this->syncMediaLinks($entry, $old);
     }
@@ -361,6 +375,47 @@ final class Registry
     {
         $this->ensureRegistryDirs();
         AtomicFile::writePhpConstant($this->paths->hostMap(), $map->toArray(), 0640, $this->phpGroup());
+    }
+
+    /**
+     * One compiled file per served host (Paths::hostFile): `class JConfig` with the tenant's values
+     * for that host's role, and the row the bootstrap's fast path needs. Files of hosts the entry
+     * no longer serves (or of the old entry) go. Aliases, offline production and tenants that are
+     * not ready have none: the bootstrap answers those through the host map.
+     */
+    private function syncHostFiles(?array $entry, ?array $old): void
+    {
+        $this->ensureRegistryDirs();
+        $served = $entry === null ? [] : HostMap::servedHosts($entry);
+        $named = array_unique(array_merge($entry === null ? [] : HostMap::hostsOf($entry), $old === null ? [] : HostMap::hostsOf($old)));
+        foreach ($named as $host) {
+            $file = $this->paths->hostFile($host);
+            if (!in_array($host, $served, true)) {
+                if (is_file($file) && !unlink($file)) {
+                    throw new \RuntimeException("cannot remove $file");
+                }
+                continue;
+            }
+            $role = $host === $entry['hosts']['dev'] ? 'dev' : 'production';
+            $tenant = (string) $entry['tenant'];
+            $dir = $this->paths->tenant($tenant);
+            $row = ['tenant' => $tenant, 'role' => $role, 'cache' => "$dir/cache"];
+            AtomicFile::write($file, "<?php\n// Written by mokowaas (registry) for $host, tenant $tenant; do not edit. Holds secrets.\n"
+                . "if (!\\class_exists('JConfig', false)) {\n"
+                . JoomlaConfig::declaration(JoomlaConfig::forTenant($entry, $role, $dir), '', '    ')
+                . "}\n\nreturn " . var_export($row, true) . ";\n", 0640, $this->phpGroup());
+        }
+    }
+
+    /** @param list<string> $served removes per-host files of every other host (after a crash or a hand edit) */
+    private function removeOrphanHostFiles(array $served): void
+    {
+        $keep = array_flip(array_map(fn (string $h): string => $this->paths->hostFile($h), $served));
+        foreach (glob($this->paths->hostFiles() . '/*.php') ?: [] as $file) {
+            if (!isset($keep[$file]) && !unlink($file)) {
+                throw new \RuntimeException("cannot remove $file");
+            }
+        }
     }
 
     /**
@@ -417,6 +472,7 @@ final class Registry
         $this->ensureDir($this->paths->etc(), 0750, $group);
         $this->ensureDir($this->paths->registry(), 0750, $group);
         $this->ensureDir($this->paths->registry() . '/tenants', 0750, $group);
+        $this->ensureDir($this->paths->hostFiles(), 0750, $group);
     }
 
     /** Creates $dir if missing; as root, sets mode and owner/group even if it existed. */

@@ -139,23 +139,31 @@ describe("tenants not ready and unknown hosts", () => {
     });
 
     test("an unknown host gets 404 without any tenant file being read", async () => {
-        // Instrument every entry file: reading one leaves a trace file behind.
+        // Instrument every file holding a tenant's data (registry entries and per-host files):
+        // reading one leaves a trace file behind.
         const traces = path.join(dir, "traces");
         fs.mkdirSync(traces, { mode: 0o777 });
         fs.chmodSync(traces, 0o777);
-        const entryDir = path.join(plane.root, "etc/mokowaas/registry/tenants");
+        const registry = path.join(plane.root, "etc/mokowaas/registry");
+        const instrumented: [kind: string, folder: string, after: string][] = [
+            ["entry", "tenants", "namespace MokoWaaS\\Data;\n"],
+            ["host", "hosts", "; do not edit. Holds secrets.\n"],
+        ];
         const originals = new Map<string, Buffer>();
-        for (const f of fs.readdirSync(entryDir)) {
-            const file = path.join(entryDir, f);
-            const original = fs.readFileSync(file);
-            originals.set(file, original);
-            const body = original.toString("utf8").replace("namespace MokoWaaS\\Data;\n", `namespace MokoWaaS\\Data;\n\\touch(${JSON.stringify(path.join(traces, f))});\n`);
-            expect(body, "instrumented entry").toContain("\\touch(");
-            fs.writeFileSync(file, body);
-            // Bump the timestamp so opcache sees the change.
-            const t = new Date(Date.now() + 5_000);
-            fs.utimesSync(file, t, t);
+        for (const [kind, folder, after] of instrumented) {
+            for (const f of fs.readdirSync(path.join(registry, folder))) {
+                const file = path.join(registry, folder, f);
+                const original = fs.readFileSync(file);
+                originals.set(file, original);
+                const body = original.toString("utf8").replace(after, `${after}\\touch(${JSON.stringify(path.join(traces, `${kind}-${f}`))});\n`);
+                expect(body, `instrumented ${file}`).toContain("\\touch(");
+                fs.writeFileSync(file, body);
+                // Bump the timestamp so opcache sees the change.
+                const t = new Date(Date.now() + 5_000);
+                fs.utimesSync(file, t, t);
+            }
         }
+        expect([...originals.keys()].some((f) => f.endsWith("/hosts/dev.alpha.example.com.php")), "alpha's dev host has its per-host file").toBe(true);
         try {
             await new Promise((r) => setTimeout(r, 1_500));
             for (const host of ["unknown.example.com", "alpha.example.org", "evil.example.com:443", "dev.alpha.example.com.evil.com"]) {
@@ -164,10 +172,15 @@ describe("tenants not ready and unknown hosts", () => {
                 expect(r.body).toContain("Site not found");
             }
             expect(fs.readdirSync(traces)).toEqual([]);
-            // Control: a known host does read its own entry (and only its own).
-            const ok = await httpsGet(plane.caddy, "dev.alpha.example.com");
-            expect(ok.status).toBe(200);
-            expect(fs.readdirSync(traces)).toEqual(["alpha.php"]);
+            // Controls: a known host reads its own tenant's file and only that: through the fast
+            // path its per-host file, through the host map (Host in another form) its entry.
+            const fast = await httpsGet(plane.caddy, "dev.alpha.example.com");
+            expect(fast.status).toBe(200);
+            expect(fs.readdirSync(traces)).toEqual(["host-dev.alpha.example.com.php"]);
+            const mapped = await httpsGet(plane.caddy, "DEV.Alpha.example.com:443", "/", "dev.alpha.example.com");
+            expect(mapped.status).toBe(200);
+            expect(json(mapped).marker).toBe("marker-of-alpha");
+            expect(fs.readdirSync(traces).sort()).toEqual(["entry-alpha.php", "host-dev.alpha.example.com.php"]);
         } finally {
             for (const [file, original] of originals) fs.writeFileSync(file, original);
         }

@@ -4,18 +4,21 @@ declare(strict_types=1);
 namespace MokoWaaS\Joomla;
 
 use MokoWaaS\Host;
+use MokoWaaS\JoomlaConfig;
 use MokoWaaS\Paths;
 
 /**
  * The tenant of this PHP process, found before Joomla boots. Installed into every Joomla release
- * by `mokowaas release bootstrap` (as mokowaas/Tenant.php, beside copies of Host.php and
- * Paths.php) and used by defines.php, administrator/defines.php, api/defines.php,
+ * by `mokowaas release bootstrap` (as mokowaas/Tenant.php, beside copies of Host.php,
+ * Paths.php and JoomlaConfig.php) and used by defines.php, administrator/defines.php, api/defines.php,
  * configuration.php and the TLS ask endpoint (mokowaas/ask.php).
  *
+ * Served hosts normally never get here: mokowaas/enter.php answers them from their per-host file.
  * Web: the Host header goes through Host::resolve against the compiled host map. Malformed -> 400,
  * unknown -> 404 (no tenant file is read), provisioning -> 503 "being set up", alias -> 301 to the
  * production host, offline production -> 503 coming-soon page; all answered here, before any
- * Joomla file loads. CLI: the tenant is named by MOKOWAAS_TENANT.
+ * Joomla file loads. CLI: the tenant is named by MOKOWAAS_TENANT. Request values come from getenv()
+ * (PHP-FPM's FastCGI parameters), never $_SERVER: see enter.php.
  */
 final class Tenant
 {
@@ -27,9 +30,9 @@ final class Tenant
     private static ?array $config = null;
 
     /**
-     * Resolves the tenant (or answers and exits) and presets the per-tenant Joomla constants. The
-     * entry points do this through mokowaas/enter.php, which includes the registry files at file
-     * scope; this method is the fallback for code that loads configuration.php on its own.
+     * Resolves the tenant (or answers and exits) and presets the per-tenant Joomla constants:
+     * what mokowaas/enter.php runs for every request its fast path does not answer, and what
+     * configuration.php's JConfig relies on. Runs once per process.
      */
     public static function boot(): void
     {
@@ -97,42 +100,17 @@ final class Tenant
      */
     public static function config(): array
     {
-        if (self::$config !== null) {
-            return self::$config;
+        if (self::$config === null) {
+            $e = self::entry();
+            self::$config = JoomlaConfig::forTenant($e, self::$role, self::paths()->tenant((string) $e['tenant']));
         }
-        $e = self::entry();
-        $production = (string) $e['hosts']['production'];
-        $cliHost = $e['online'] === true ? $production : (string) $e['hosts']['dev'];
-        return self::$config = [
-            'sitename' => (string) $e['siteName'],
-            'dbtype' => 'mysqli',
-            'host' => $e['db']['host'] . ':' . $e['db']['port'],
-            'user' => (string) $e['db']['user'],
-            'password' => (string) $e['db']['password'],
-            'db' => (string) $e['db']['name'],
-            'dbprefix' => (string) $e['db']['prefix'],
-            'secret' => (string) $e['secret'],
-            'mailfrom' => (string) $e['mail']['from'],
-            'fromname' => (string) $e['mail']['fromName'],
-            // CLI has no request to take the URL from: give it the tenant's public base.
-            'live_site' => self::$role === 'cli' ? 'https://' . $cliHost : '',
-            'tmp_path' => self::dir('tmp'),
-            'log_path' => self::dir('logs'),
-            'session_handler' => 'filesystem',
-            'session_filesystem_path' => self::dir('sessions'),
-            // JPATH_CACHE is preset per tenant; an empty cache_path makes the Cache class use it.
-            'cache_path' => '',
-            // Soft offline happens before Joomla boots (see enterWeb); Joomla's own switch stays off.
-            'offline' => false,
-            'robots' => self::$role === 'dev' ? 'noindex, nofollow' : '',
-            'sef_rewrite' => true,
-        ];
+        return self::$config;
     }
 
     /** The TLS ask endpoint: 200 when ?domain= is a host of the host map, else 404. Loopback only. */
     public static function ask(mixed $hostMap): never
     {
-        $remote = (string) ($_SERVER['REMOTE_ADDR'] ?? '');
+        $remote = (string) \getenv('REMOTE_ADDR');
         if ($remote !== '127.0.0.1' && $remote !== '::1') {
             self::plain(403, 'loopback only');
         }
@@ -147,7 +125,7 @@ final class Tenant
     /** @param array<string, array<string, mixed>> $hosts */
     private static function pickWeb(array $hosts): string
     {
-        $found = Host::resolve((string) ($_SERVER['HTTP_HOST'] ?? ''), $hosts);
+        $found = Host::resolve((string) \getenv('HTTP_HOST'), $hosts);
         if ($found['status'] !== 200) {
             self::page($found['status'], $found['status'] === 400 ? '400.html' : '404.html');
         }
@@ -156,7 +134,7 @@ final class Tenant
             self::page(503, 'setup.html', ['Retry-After' => '300']);
         }
         if ($row['role'] === 'alias') {
-            $uri = (string) ($_SERVER['REQUEST_URI'] ?? '/');
+            $uri = (string) (\getenv('REQUEST_URI') ?: '/');
             self::redirect('https://' . $row['redirect'] . (str_starts_with($uri, '/') ? $uri : '/'));
         }
         self::$role = (string) $row['role'];

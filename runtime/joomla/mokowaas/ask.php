@@ -1,8 +1,7 @@
 <?php
 // MokoWaaS TLS permission endpoint for Caddy's on-demand TLS (`ask`): 200 when ?domain= is a host
 // of the compiled host map, 404 otherwise. Served only on a loopback-bound Caddy site; the public
-// sites refuse /mokowaas/*, and it refuses any client but loopback itself. The host map is
-// included at file scope (see enter.php).
+// sites refuse /mokowaas/*, and it refuses any client but loopback itself.
 const MOKOWAAS_ASK = 1;
 require __DIR__ . '/load.php';
 $mokowaasFile = (string) \MokoWaaS\Joomla\Tenant::hostMapFile();

@@ -1,14 +1,28 @@
 <?php
-// Finds the tenant of this request (or CLI run) for defines.php, administrator/defines.php and
-// api/defines.php. The registry files are included right here, at file scope, not inside a
-// Tenant method: opcache then serves them from shared memory on every later request; first
-// compiled from inside a function they cost a copy per request (docs/bench-data-plane.md).
+// Finds the tenant of this request (or CLI run). A template: `mokowaas release bootstrap` inlines
+// what follows the _JEXEC line into defines.php, administrator/defines.php and api/defines.php (one
+// include fewer per request) and fills in the quoted constants from Host::KEY_CHARS and
+// Paths::HOST_FILES, so each stays defined once.
+//
+// Fast path, no class loaded (docs/bench-data-plane.md): a Host made only of key characters is
+// tried as is against the registry's per-host files, which exist only for served hosts (dev when
+// ready, production when also online) and declare that host's JConfig (see Host: exact-key
+// shortcut). The Host comes from getenv(), not $_SERVER: naming $_SERVER in a file makes PHP build
+// the whole array whenever the file loads (auto_globals_jit), which Joomla does later anyway.
+// Everything else (CLI, uppercase/port/trailing dot, unknown, alias, offline, not ready) goes through
+// Tenant: Host::resolve against the host map, then the entry, and its answer pages.
 \defined('_JEXEC') or die;
-require_once __DIR__ . '/load.php';
-if (!\MokoWaaS\Joomla\Tenant::entered()) {
-    $mokowaasFile = \MokoWaaS\Joomla\Tenant::hostMapFile();
-    $mokowaasTenant = \MokoWaaS\Joomla\Tenant::pick($mokowaasFile !== null && is_file($mokowaasFile) ? include $mokowaasFile : null);
-    $mokowaasFile = \MokoWaaS\Joomla\Tenant::entryFile($mokowaasTenant);
-    \MokoWaaS\Joomla\Tenant::enter($mokowaasTenant, is_file($mokowaasFile) ? include $mokowaasFile : null);
-    unset($mokowaasFile, $mokowaasTenant);
+if (PHP_SAPI === 'cli'
+    || !\is_string($mokowaasHost = \getenv('HTTP_HOST'))
+    || \strspn($mokowaasHost, '@Host::KEY_CHARS@') !== \strlen($mokowaasHost)
+    // The path Paths::hostFile() builds, without its rtrim: "//" inside a path names the same file.
+    || !\is_array($mokowaasHost = @include (\getenv('MOKOWAAS_ROOT') ?: '') . '@Paths::HOST_FILES@' . $mokowaasHost . '.php')) {
+    require_once __DIR__ . '/load.php';
+    \MokoWaaS\Joomla\Tenant::boot();
+} else {
+    \defined('JPATH_CACHE') || \define('JPATH_CACHE', $mokowaasHost['cache']);
+    if ($mokowaasHost['role'] === 'dev') {
+        \header('X-Robots-Tag: noindex, nofollow');
+    }
 }
+unset($mokowaasHost);

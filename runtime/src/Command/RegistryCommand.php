@@ -22,7 +22,7 @@ final class RegistryCommand extends Command
             . "                                                     create the tenant's folders (a new tenant starts provisioning)\n"
             . "       mokowaas registry rm <tenant>                 remove the entry and its hosts (folders stay)\n"
             . "       mokowaas registry list                        every entry as JSON, without secrets\n"
-            . "       mokowaas registry rebuild                     recompile the host map and media links from the entries\n"
+            . "       mokowaas registry rebuild                     recompile the host map, per-host files and media links from the entries\n"
             . "exit codes: 0 ok, 2 usage, 3 invalid entry (nothing changed), 4 platform not initialized, 5 locked";
     }
 
@@ -55,7 +55,7 @@ final class RegistryCommand extends Command
                 return ExitCode::OK;
             case 'rebuild':
                 $registry->rebuild();
-                $this->out('registry: host map and media links rebuilt from ' . count($registry->tenants()) . ' entries');
+                $this->out('registry: host map, per-host files and media links rebuilt from ' . count($registry->tenants()) . ' entries');
                 return ExitCode::OK;
             default:
                 throw new UserError("unknown subcommand \"$sub\": use put, rm, list or rebuild", ExitCode::USAGE);

@@ -8,19 +8,24 @@ use MokoWaaS\Cli\Args;
 use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
+use MokoWaaS\Host;
+use MokoWaaS\JoomlaConfig;
+use MokoWaaS\Paths;
 
 final class ReleaseCommand extends Command
 {
     /** Bootstrap files, relative to runtime/joomla and to the release alike. */
     private const FILES = [
         'defines.php', 'administrator/defines.php', 'api/defines.php', 'configuration.php',
-        'mokowaas/load.php', 'mokowaas/enter.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php',
+        'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php',
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
     ];
+    /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
+    private const ENTER = 'mokowaas/enter.php';
     /** Data plane classes the bootstrap shares with the server CLI (runtime/src -> release mokowaas/). */
-    private const SHARED = ['Host.php', 'Paths.php'];
-    /** Files concatenated into mokowaas/bootstrap.php: one include per request instead of three. */
-    private const BUNDLE = ['mokowaas/Paths.php', 'mokowaas/Host.php', 'mokowaas/Tenant.php'];
+    private const SHARED = ['Host.php', 'Paths.php', 'JoomlaConfig.php'];
+    /** Files concatenated into mokowaas/bootstrap.php: one include instead of four. */
+    private const BUNDLE = ['mokowaas/Paths.php', 'mokowaas/Host.php', 'mokowaas/JoomlaConfig.php', 'mokowaas/Tenant.php'];
     /** What a folder must hold to be a Joomla release. */
     private const JOOMLA_MARKERS = ['index.php', 'includes/defines.php', 'administrator/index.php', 'api/index.php', 'cli/joomla.php'];
 
@@ -87,6 +92,7 @@ final class ReleaseCommand extends Command
             if ($content === false) {
                 throw new \RuntimeException("cannot read $from");
             }
+            $content = $this->render($target, $content);
             AtomicFile::write("$dir/$target", $content, 0644);
             if (posix_geteuid() === 0) {
                 chown("$dir/$target", 0);
@@ -100,6 +106,51 @@ final class ReleaseCommand extends Command
             chgrp("$dir/mokowaas/bootstrap.php", 0);
         }
         $this->linkSites($dir);
+    }
+
+    /**
+     * Fills in what a bootstrap file takes from elsewhere, so each rule stays defined once: each
+     * defines.php gets the tenant resolution of mokowaas/enter.php inlined (one include fewer per
+     * request), whose fast path gets Host::KEY_CHARS and Paths::HOST_FILES; configuration.php gets
+     * `class JConfig` with every property and its default (JoomlaConfig).
+     */
+    private function render(string $target, string $content): string
+    {
+        if (str_ends_with($target, 'defines.php')) {
+            return $this->inlineEnter($target, $content);
+        }
+        if ($target !== 'configuration.php') {
+            return $content;
+        }
+        $constructor = "foreach (\\MokoWaaS\\Joomla\\Tenant::config() as \$key => \$value) {\n    \$this->\$key = \$value;\n}";
+        return self::fill($target, $content, ["    // @JConfig\n" => JoomlaConfig::declaration([], $constructor, '    ')]);
+    }
+
+    private function inlineEnter(string $target, string $content): string
+    {
+        if (preg_match_all("~^require (.+) \\. '/mokowaas/enter\\.php';\n~m", $content, $m) !== 1) {
+            throw new \LogicException("$target must require mokowaas/enter.php exactly once");
+        }
+        $template = (string) file_get_contents(dirname(__DIR__, 2) . '/joomla/' . self::ENTER);
+        $guard = "\\defined('_JEXEC') or die;\n";
+        $code = substr($template, (int) strpos($template, $guard) + strlen($guard));
+        $code = self::fill(self::ENTER, $code, [
+            "'@Host::KEY_CHARS@'" => var_export(Host::KEY_CHARS, true),
+            "'@Paths::HOST_FILES@'" => var_export(Paths::HOST_FILES, true),
+            "__DIR__ . '/load.php'" => $m[1][0] . " . '/mokowaas/load.php'",
+        ]);
+        return str_replace($m[0][0], "// Tenant resolution (mokowaas/enter.php, inlined by `mokowaas release bootstrap`):\n" . $code, $content);
+    }
+
+    /** @param array<string, string> $fill placeholder => value; each placeholder must occur exactly once */
+    private static function fill(string $file, string $content, array $fill): string
+    {
+        foreach ($fill as $placeholder => $value) {
+            if (substr_count($content, $placeholder) !== 1) {
+                throw new \LogicException("$file must hold $placeholder exactly once");
+            }
+        }
+        return strtr($content, $fill);
     }
 
     /** @param list<string> $files PHP files that each start with `<?php declare(strict_types=1);` and one namespace */

@@ -1,0 +1,199 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+/**
+ * The one definition of a tenant's Joomla configuration (class JConfig): Joomla's installer
+ * defaults for every property (PHP 8.2 deprecates dynamic ones) and the values that come from the
+ * tenant's registry entry. Used by the registry to precompile each served host's JConfig
+ * (Registry, hosts/<host>.php), by `release bootstrap` to render the release's configuration.php,
+ * and by the bootstrap (a copy in the release) when it builds JConfig from the entry itself (CLI).
+ */
+final class JoomlaConfig
+{
+    /** Every JConfig property with Joomla's installer default. */
+    public const DEFAULTS = [
+        'offline' => false,
+        'offline_message' => 'This site is down for maintenance.<br>Please check back again soon.',
+        'display_offline_message' => 1,
+        'offline_image' => '',
+        'sitename' => '',
+        'editor' => 'tinymce',
+        'captcha' => '0',
+        'list_limit' => 20,
+        'access' => 1,
+        'frontediting' => 1,
+        'debug' => false,
+        'debug_lang' => false,
+        'debug_lang_const' => true,
+        'dbtype' => 'mysqli',
+        'host' => '',
+        'user' => '',
+        'password' => '',
+        'db' => '',
+        'dbprefix' => '',
+        'dbencryption' => 0,
+        'dbsslverifyservercert' => false,
+        'dbsslkey' => '',
+        'dbsslcert' => '',
+        'dbsslca' => '',
+        'dbsslcipher' => '',
+        'force_ssl' => 0,
+        'live_site' => '',
+        'secret' => '',
+        'gzip' => false,
+        'error_reporting' => 'default',
+        'helpurl' => 'https://help.joomla.org/proxy?keyref=Help{major}{minor}:{keyref}&lang={langcode}',
+        'offset' => 'UTC',
+        'mailonline' => true,
+        'mailer' => 'mail',
+        'mailfrom' => '',
+        'fromname' => '',
+        'replyto' => '',
+        'replytoname' => '',
+        'massmailoff' => false,
+        'sendmail' => '/usr/sbin/sendmail',
+        'smtpauth' => false,
+        'smtpuser' => '',
+        'smtppass' => '',
+        'smtphost' => 'localhost',
+        'smtpsecure' => 'none',
+        'smtpport' => 25,
+        'caching' => 0,
+        'cache_handler' => 'file',
+        'cachetime' => 15,
+        'cache_platformprefix' => false,
+        'cache_path' => '',
+        'memcached_persist' => true,
+        'memcached_compress' => false,
+        'memcached_server_host' => 'localhost',
+        'memcached_server_port' => 11211,
+        'redis_persist' => true,
+        'redis_server_host' => 'localhost',
+        'redis_server_port' => 6379,
+        'redis_server_auth' => '',
+        'redis_server_db' => 0,
+        'MetaDesc' => '',
+        'MetaTitle' => true,
+        'MetaAuthor' => true,
+        'MetaVersion' => false,
+        'MetaRights' => '',
+        'robots' => '',
+        'sitename_pagetitles' => 0,
+        'sef' => true,
+        'sef_rewrite' => false,
+        'sef_suffix' => false,
+        'unicodeslugs' => false,
+        'feed_limit' => 10,
+        'feed_email' => 'none',
+        'log_path' => '',
+        'tmp_path' => '',
+        'log_everything' => 0,
+        'log_deprecated' => 0,
+        'log_priorities' => ['0' => 'all'],
+        'log_categories' => '',
+        'log_category_mode' => 0,
+        'lifetime' => 15,
+        'session_handler' => 'database',
+        'shared_session' => false,
+        'session_metadata' => true,
+        'session_metadata_for_guest' => true,
+        'session_filesystem_path' => '',
+        'session_memcached_server_host' => 'localhost',
+        'session_memcached_server_port' => 11211,
+        'session_redis_persist' => 1,
+        'session_redis_server_host' => 'localhost',
+        'session_redis_server_port' => 6379,
+        'session_redis_server_auth' => '',
+        'session_redis_server_db' => 0,
+        'cookie_domain' => '',
+        'cookie_path' => '',
+        'proxy_enable' => false,
+        'proxy_host' => '',
+        'proxy_port' => '',
+        'proxy_user' => '',
+        'proxy_pass' => '',
+        'behind_loadbalancer' => false,
+        'cors' => false,
+        'cors_allow_origin' => '*',
+        'cors_allow_headers' => 'Content-Type,X-Joomla-Token',
+        'cors_allow_methods' => '',
+        'block_floc' => true,
+        'asset_id' => 1,
+    ];
+
+    /**
+     * The values of one tenant for one role (dev, production or cli), every other property
+     * keeping its default.
+     *
+     * @param array<string, mixed> $entry the tenant's registry entry (with secrets)
+     * @param string $tenantDir the tenant's storage folder (Paths::tenant)
+     * @return array<string, mixed>
+     */
+    public static function forTenant(array $entry, string $role, string $tenantDir): array
+    {
+        $production = (string) $entry['hosts']['production'];
+        $cliHost = $entry['online'] === true ? $production : (string) $entry['hosts']['dev'];
+        return [
+            'sitename' => (string) $entry['siteName'],
+            'dbtype' => 'mysqli',
+            'host' => $entry['db']['host'] . ':' . $entry['db']['port'],
+            'user' => (string) $entry['db']['user'],
+            'password' => (string) $entry['db']['password'],
+            'db' => (string) $entry['db']['name'],
+            'dbprefix' => (string) $entry['db']['prefix'],
+            'secret' => (string) $entry['secret'],
+            'mailfrom' => (string) $entry['mail']['from'],
+            'fromname' => (string) $entry['mail']['fromName'],
+            // CLI has no request to take the URL from: give it the tenant's public base.
+            'live_site' => $role === 'cli' ? 'https://' . $cliHost : '',
+            'tmp_path' => $tenantDir . '/tmp',
+            'log_path' => $tenantDir . '/logs',
+            'session_handler' => 'filesystem',
+            'session_filesystem_path' => $tenantDir . '/sessions',
+            // JPATH_CACHE is preset per tenant; an empty cache_path makes the Cache class use it.
+            'cache_path' => '',
+            // Soft offline happens before Joomla boots (bootstrap); Joomla's own switch stays off.
+            'offline' => false,
+            'robots' => $role === 'dev' ? 'noindex, nofollow' : '',
+            'sef_rewrite' => true,
+        ];
+    }
+
+    /**
+     * PHP source of `class JConfig` with every property declared, $values over the defaults, and
+     * an optional constructor body (PHP code).
+     *
+     * @param array<string, mixed> $values
+     */
+    public static function declaration(array $values, string $constructor = '', string $indent = ''): string
+    {
+        $unknown = array_diff_key($values, self::DEFAULTS);
+        if ($unknown !== []) {
+            throw new \LogicException('not JConfig properties: ' . implode(', ', array_keys($unknown)));
+        }
+        $code = "class JConfig\n{\n";
+        foreach (array_replace(self::DEFAULTS, $values) as $name => $value) {
+            $code .= "    public \$$name = " . self::literal($value) . ";\n";
+        }
+        if ($constructor !== '') {
+            $code .= "\n    public function __construct()\n    {\n        " . str_replace("\n", "\n        ", trim($constructor)) . "\n    }\n";
+        }
+        $code .= "}\n";
+        return $indent === '' ? $code : preg_replace('/^(?=.)/m', $indent, $code);
+    }
+
+    /** One-line PHP literal of a scalar or a flat array. */
+    private static function literal(mixed $value): string
+    {
+        if (!is_array($value)) {
+            return var_export($value, true);
+        }
+        $items = [];
+        foreach ($value as $k => $v) {
+            $items[] = var_export($k, true) . ' => ' . self::literal($v);
+        }
+        return '[' . implode(', ', $items) . ']';
+    }
+}
