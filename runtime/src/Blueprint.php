@@ -25,6 +25,8 @@ final class Blueprint
     public const SEED_STAGING = '_mkseed_';
     /** The installer's files, in its order. */
     public const INSTALL_SQL = ['base', 'supports', 'extensions'];
+    /** How long a seed waits for a running standby refill before copying from the blueprint itself. */
+    private const STANDBY_WAIT_SECONDS = 60.0;
     /** Where Joomla's installer points created_by-style columns at the super user. */
     private const USER_COLUMNS = [
         'categories' => ['created_user_id', 'modified_user_id'], 'guidedtours' => ['created_by', 'modified_by'],
@@ -147,11 +149,22 @@ final class Blueprint
         }
         $xml = @simplexml_load_file($core->manifest);
         $meta = [
+            // Names this build: a standby copy made from another build is never used (BlueprintStandby).
+            'id' => bin2hex(random_bytes(8)),
             'database' => $target, 'prefix' => self::PREFIX, 'method' => $method,
             'release' => realpath($release) ?: $release, 'joomlaVersion' => $xml !== false ? (string) $xml->version : '',
             'schemaVersion' => $version, 'superUserId' => $userId, 'createdAt' => gmdate('Y-m-d\TH:i:s\Z'),
         ];
         AtomicFile::writePhpArray($this->metaFile(), $meta, 0640);
+        $log('making the standby copy new tenants are seeded from');
+        try {
+            $standbyLock = Lock::acquire($this->paths, BlueprintStandby::LOCK, 600);
+            (new BlueprintStandby($this->paths, $this->config))->refill($admin, $meta);
+            $standbyLock->release();
+        } catch (\Throwable $e) {
+            // The blueprint itself is fine: seeds copy from it until a refill succeeds.
+            $log('the standby copy could not be made (' . $e->getMessage() . '): run `mokowaas blueprint standby`');
+        }
         $lock->release();
         return $meta;
     }
@@ -263,14 +276,18 @@ final class Blueprint
     }
 
     /**
-     * Copies the blueprint into a tenant's empty database (same server, server-side), sets its
-     * super user and media settings, all under staging names; one RENAME then makes the copy
-     * live. A failure before the RENAME leaves only staging tables, which the next run drops.
+     * Copies the blueprint into a tenant's empty database (same server, server-side) and sets its
+     * super user and media settings; one RENAME TABLE then makes the copy live. The copy is the
+     * ready standby when it is fresh (BlueprintStandby: claimed, personalized, renamed into the
+     * tenant's database), else made here under staging names. A failure before the RENAME leaves
+     * the tenant's database empty or holding staging tables, which the next run drops; a claimed
+     * standby is never used again, only remade.
      *
      * @param array<string, mixed> $entry the tenant's registry entry
      * @param array{username: string, email: string, password: string, name: string} $admin
+     * @return bool whether the standby copy was used
      */
-    public function seed(array $entry, array $admin): void
+    public function seed(array $entry, array $admin): bool
     {
         $meta = $this->meta() ?? throw new UserError('there is no blueprint yet: run `mokowaas blueprint create --release DIR` first', ExitCode::NOT_READY);
         $lock = Lock::acquire($this->paths, 'blueprint', 600, shared: true);
@@ -300,29 +317,58 @@ final class Blueprint
         $final = [];
         foreach ($source as $t) {
             $name = $prefix . substr($t, strlen($bpPrefix));
-            $stage = self::SEED_STAGING . $name;
-            if (strlen($stage) > 64) {
-                throw new UserError("table name $stage is longer than MySQL's 64 characters: use a shorter table prefix than \"$prefix\"");
+            if (strlen(self::SEED_STAGING . $name) > 64) {
+                throw new UserError('table name ' . self::SEED_STAGING . "$name is longer than MySQL's 64 characters: use a shorter table prefix than \"$prefix\"");
             }
-            $db->exec('CREATE TABLE ' . $q($stage) . ' LIKE ' . Db::ident($bp) . '.' . Db::ident($t));
-            $db->exec('INSERT INTO ' . $q($stage) . ' SELECT * FROM ' . Db::ident($bp) . '.' . Db::ident($t));
-            $final[$stage] = $name;
+            $final[$t] = $name;
         }
-        $st = static fn (string $table): string => $q(self::SEED_STAGING . $prefix . $table);
         $id = (int) $meta['superUserId'];
-        $db->exec('UPDATE ' . $st('users') . ' SET name = ' . $db->quote($admin['name']) . ', username = ' . $db->quote($admin['username'])
-            . ', email = ' . $db->quote($admin['email']) . ', password = ' . $db->quote(password_hash($admin['password'], PASSWORD_BCRYPT))
-            . ", block = 0, sendEmail = 1, requireReset = 0, registerDate = UTC_TIMESTAMP() WHERE id = $id");
-        if ($db->value('SELECT COUNT(*) FROM ' . $st('user_usergroup_map') . " WHERE user_id = $id AND group_id = 8") !== '1') {
-            throw new \RuntimeException("the blueprint's super user $id is not in group 8: rebuild the blueprint");
+        $standby = new BlueprintStandby($this->paths, $this->config);
+        $claim = $standby->claim($db, $meta, $source, self::STANDBY_WAIT_SECONDS);
+        if ($claim !== null) {
+            // The copy is ours alone (its marker is gone): make it the tenant's, then move it in.
+            $from = BlueprintStandby::database($meta);
+            $this->personalize($db, static fn (string $table): string => Db::ident($from) . '.' . Db::ident($bpPrefix . $table), $id, $admin, $tenant);
+            $renames = [];
+            foreach ($final as $t => $name) {
+                $renames[] = Db::ident($from) . '.' . Db::ident($t) . ' TO ' . $q($name);
+            }
+            $db->exec('RENAME TABLE ' . implode(', ', $renames));
+            $claim->release();
+            $db->close();
+            $lock->release();
+            return true;
         }
-        TenantMedia::writeSettings($db, $st('extensions'), $tenant);
+        foreach ($final as $t => $name) {
+            $db->exec('CREATE TABLE ' . $q(self::SEED_STAGING . $name) . ' LIKE ' . Db::ident($bp) . '.' . Db::ident($t));
+            $db->exec('INSERT INTO ' . $q(self::SEED_STAGING . $name) . ' SELECT * FROM ' . Db::ident($bp) . '.' . Db::ident($t));
+        }
+        $this->personalize($db, static fn (string $table): string => $q(self::SEED_STAGING . $prefix . $table), $id, $admin, $tenant);
         $renames = [];
-        foreach ($final as $stage => $name) {
-            $renames[] = $q($stage) . ' TO ' . $q($name);
+        foreach ($final as $name) {
+            $renames[] = $q(self::SEED_STAGING . $name) . ' TO ' . $q($name);
         }
         $db->exec('RENAME TABLE ' . implode(', ', $renames));
         $db->close();
         $lock->release();
+        return false;
+    }
+
+    /**
+     * The tenant's own super user (password_hash, group 8 checked) and media settings, in the
+     * tables $t names (the staging copy or the claimed standby).
+     *
+     * @param callable(string): string $t Joomla table name without prefix -> qualified table
+     * @param array{username: string, email: string, password: string, name: string} $admin
+     */
+    private function personalize(Db $db, callable $t, int $id, array $admin, string $tenant): void
+    {
+        $db->exec('UPDATE ' . $t('users') . ' SET name = ' . $db->quote($admin['name']) . ', username = ' . $db->quote($admin['username'])
+            . ', email = ' . $db->quote($admin['email']) . ', password = ' . $db->quote(password_hash($admin['password'], PASSWORD_BCRYPT))
+            . ", block = 0, sendEmail = 1, requireReset = 0, registerDate = UTC_TIMESTAMP() WHERE id = $id");
+        if ($db->value('SELECT COUNT(*) FROM ' . $t('user_usergroup_map') . " WHERE user_id = $id AND group_id = 8") !== '1') {
+            throw new \RuntimeException("the blueprint's super user $id is not in group 8: rebuild the blueprint");
+        }
+        TenantMedia::writeSettings($db, $t('extensions'), $tenant);
     }
 }

@@ -54,6 +54,32 @@ final class Lock
         return self::acquire($paths, 'tenant-' . $tenant, $timeout);
     }
 
+    /**
+     * A lock this process got from its parent as an open file descriptor (see
+     * BlueprintStandby::refillInBackground): already held, so taking it again cannot wait.
+     */
+    public static function inherit(int $fd, string $name, bool $shared): self
+    {
+        $h = @fopen("php://fd/$fd", 'r');
+        if ($h === false || !flock($h, ($shared ? LOCK_SH : LOCK_EX) | LOCK_NB)) {
+            throw new \RuntimeException("lock \"$name\" was not handed over on file descriptor $fd");
+        }
+        return new self($h, $name);
+    }
+
+    /**
+     * Gives the held lock's handle away (to pass to a child process) without unlocking it: the
+     * lock lasts while any process keeps the handle open. This object no longer releases it.
+     *
+     * @return resource
+     */
+    public function handOff()
+    {
+        $h = $this->handle;
+        $this->handle = null;
+        return $h;
+    }
+
     public function release(): void
     {
         if (is_resource($this->handle)) {

@@ -121,6 +121,12 @@ final class Paths
         return $this->root . '/run/mokowaas/locks';
     }
 
+    /** $ROOT/var/log/mokowaas: logs of background runs (the blueprint standby refill). */
+    public function logs(): string
+    {
+        return $this->root . '/var/log/mokowaas';
+    }
+
     /** $ROOT/var/backups/mokowaas: the default Borg repository and safety copies. */
     public function backups(): string
     {

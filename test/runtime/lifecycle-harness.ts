@@ -135,10 +135,22 @@ export class TestPlatform {
         return adminConnection(this.db, database);
     }
 
+    /**
+     * Waits for a standby refill that a seed started in the background (it holds the standby lock
+     * from the moment the seed returns until it is done).
+     */
+    waitForStandby(): void {
+        const lock = path.join(this.root, "run/mokowaas/locks/blueprint-standby.lock");
+        if (fs.existsSync(lock)) spawnSync("flock", [lock, "true"], { timeout: 300_000 });
+    }
+
     async cleanup(): Promise<void> {
+        this.waitForStandby();
         const c = await adminConnection(this.db);
         try {
-            for (const d of [...this.databases, this.blueprintDb, `${this.blueprintDb}_new`]) await c.query(`DROP DATABASE IF EXISTS \`${d}\``);
+            for (const d of [...this.databases, this.blueprintDb, `${this.blueprintDb}_new`, `${this.blueprintDb}_standby`]) {
+                await c.query(`DROP DATABASE IF EXISTS \`${d}\``);
+            }
             for (const u of this.users) for (const h of ["127.0.0.1", "localhost"]) await c.query(`DROP USER IF EXISTS '${u}'@'${h}'`);
         } finally {
             await c.end();

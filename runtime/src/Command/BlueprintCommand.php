@@ -4,6 +4,7 @@ declare(strict_types=1);
 namespace MokoWaaS\Command;
 
 use MokoWaaS\Blueprint;
+use MokoWaaS\BlueprintStandby;
 use MokoWaaS\Cli\Args;
 use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
@@ -21,23 +22,33 @@ final class BlueprintCommand extends Command
     {
         return "usage: mokowaas blueprint create --release DIR [--sql-only] [--database NAME (default mokowaas_blueprint)]\n"
             . "       mokowaas blueprint show\n"
+            . "       mokowaas blueprint standby\n"
             . "  create runs Joomla's CLI installer in a throwaway copy of DIR; with --sql-only, or when the\n"
             . "  installer cannot run here (no installation/joomla.php, PHP older than Joomla's minimum), it\n"
-            . "  applies installation/sql/mysql/{base,supports,extensions}.sql itself.";
+            . "  applies installation/sql/mysql/{base,supports,extensions}.sql itself; then it makes the standby copy.\n"
+            . "  standby (re)makes the ready spare copy of the blueprint (database <blueprint>_standby) that `tenant seed`\n"
+            . "  moves into a tenant's database, unless it is a complete copy of the current blueprint; it waits for a\n"
+            . "  refill already running. `tenant seed` starts it in the background after taking the copy.";
     }
 
     public function run(array $argv): int
     {
         $args = Args::parse($argv, ['release', 'database'], ['sql-only']);
-        $sub = $args->arg(0, 'create|show');
-        $blueprint = new Blueprint($this->paths, PlatformConfig::load($this->paths));
+        $sub = $args->arg(0, 'create|show|standby');
+        $config = PlatformConfig::load($this->paths);
+        $blueprint = new Blueprint($this->paths, $config);
+        if ($sub === 'standby') {
+            $state = (new BlueprintStandby($this->paths, $config))->refillNow(600);
+            $this->out("blueprint standby: $state");
+            return $state === 'no blueprint' ? ExitCode::NOT_READY : ExitCode::OK;
+        }
         if ($sub === 'show') {
             $meta = $blueprint->meta() ?? throw new UserError('there is no blueprint yet: run `mokowaas blueprint create --release DIR`', ExitCode::NOT_READY);
             $this->json($meta);
             return ExitCode::OK;
         }
         if ($sub !== 'create') {
-            throw new UserError("unknown subcommand \"$sub\": use create or show", ExitCode::USAGE);
+            throw new UserError("unknown subcommand \"$sub\": use create, show or standby", ExitCode::USAGE);
         }
         $release = $args->required('release');
         if (!is_dir($release)) {

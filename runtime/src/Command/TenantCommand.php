@@ -4,6 +4,7 @@ declare(strict_types=1);
 namespace MokoWaaS\Command;
 
 use MokoWaaS\Blueprint;
+use MokoWaaS\BlueprintStandby;
 use MokoWaaS\Cli\Args;
 use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
@@ -23,7 +24,8 @@ final class TenantCommand extends Command
     {
         return "usage: mokowaas tenant seed <tenant>  < {\"username\": \"...\", \"email\": \"...\", \"password\": \"...\"[, \"name\": \"...\"]}\n"
             . "  Copies the blueprint into the tenant's empty database (refused, exit 6, when it holds tables),\n"
-            . "  sets the super user and media settings, and marks the tenant ready.";
+            . "  sets the super user and media settings, and marks the tenant ready. The copy is the blueprint's ready\n"
+            . "  standby when fresh (one RENAME TABLE); a detached `mokowaas blueprint standby` then makes the next one.";
     }
 
     public function run(array $argv): int
@@ -38,10 +40,13 @@ final class TenantCommand extends Command
         $admin = self::parseAdmin($this->stdin());
         $entry = $registry->get($tenant) ?? throw new UserError("tenant $tenant has no registry entry: run `mokowaas registry put $tenant` first", ExitCode::NOT_READY);
         $lock = Lock::tenant($this->paths, $tenant);
-        (new Blueprint($this->paths, PlatformConfig::load($this->paths)))->seed($entry, $admin);
+        $config = PlatformConfig::load($this->paths);
+        $fromStandby = (new Blueprint($this->paths, $config))->seed($entry, $admin);
         $registry->setState($tenant, 'ready');
         $lock->release();
-        $this->out("tenant $tenant seeded from the blueprint and ready (super user {$admin['username']})");
+        // Remade in a detached child: the caller (the control plane over SSH) does not wait for it.
+        (new BlueprintStandby($this->paths, $config))->refillInBackground();
+        $this->out("tenant $tenant seeded from the blueprint" . ($fromStandby ? ' (standby copy)' : '') . " and ready (super user {$admin['username']})");
         return ExitCode::OK;
     }
 
