@@ -17,10 +17,13 @@ const HOST = "dev.b00000.example.com";
 
 /**
  * wrk sends the URL's host as SNI and resolves it itself: it runs in a private mount namespace
- * whose /etc/hosts maps the tenant host to 127.0.0.1 (nothing on the machine changes).
+ * whose /etc/hosts maps the tenant host to 127.0.0.1 (nothing on the machine changes). The Host
+ * header is set without the test port, as browsers send it for https on 443: a Host with a port
+ * is not in normal form and takes the bootstrap's slower path (host map and entry) instead of the
+ * per-host file (measured: ~50 µs more PHP CPU per request).
  */
 function wrk(port: number, urlPath: string, hostsFile: string): number {
-    const cmd = `mount --bind ${hostsFile} /etc/hosts && exec wrk -t2 -c16 -d${SECONDS}s https://${HOST}:${port}${urlPath}`;
+    const cmd = `mount --bind ${hostsFile} /etc/hosts && exec wrk -t2 -c16 -d${SECONDS}s -H 'Host: ${HOST}' https://${HOST}:${port}${urlPath}`;
     const r = spawnSync("unshare", ["-m", "sh", "-c", cmd], { encoding: "utf8" });
     if (process.env.DEBUG) console.log(r.stdout, r.stderr);
     const m = /Requests\/sec:\s+([\d.]+)/.exec(r.stdout);

@@ -9,8 +9,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startMariaDb, adminConnection } from "../../test/harness/mariadb";
-import { layOutRelease } from "../../test/harness/joomla-release";
+import { adminConnection, startMariaDb } from "../../devenv/mariadb";
+import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform, type TenantInfo } from "../../test/runtime/lifecycle-harness";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

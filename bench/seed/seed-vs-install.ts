@@ -1,18 +1,32 @@
 /**
- * Benchmark (not a test): seeding one tenant from the blueprint (`mokowaas tenant seed`, server-side
- * table copy) vs loading Joomla's three install SQL files into an empty database. Both run as a
- * fresh PHP process against a private MariaDB, alternated round by round so machine noise hits
- * both alike. Run: npx tsx bench/seed/seed-vs-install.ts [rounds]
+ * Benchmark (not a test): seeding one tenant from the blueprint (`mokowaas tenant seed`) vs loading
+ * Joomla's three install SQL files into an empty database. Every side runs as a fresh PHP process
+ * against a private MariaDB, round by round so machine noise hits all alike. Per round:
+ *  - seed, standby ready: what the caller of `tenant seed` waits for (the ready standby copy moved
+ *    in by one RENAME TABLE; the copy's refill then runs in a detached child, not timed here);
+ *  - refill: `mokowaas blueprint standby` remaking the copy, the work each seed leaves behind;
+ *  - seed, no standby: the copy made by the seed itself (what happens when the standby is stale);
+ *  - install SQL: base.sql, supports.sql, extensions.sql through the same splitter;
+ *  - and two fixed costs every seed pays: a PHP process start and one bcrypt password_hash.
+ * Run: npx tsx bench/seed/seed-vs-install.ts [rounds]
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { startMariaDb, adminConnection } from "../../test/harness/mariadb";
-import { layOutRelease } from "../../test/harness/joomla-release";
+import { adminConnection, startMariaDb } from "../../devenv/mariadb";
+import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform } from "../../test/runtime/lifecycle-harness";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timed(run: () => { status: number | null; stderr: string; stdout?: string }, what: string): { ms: number; stdout: string } {
+    const t0 = process.hrtime.bigint();
+    const r = run();
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`${what}: ${r.stderr}`);
+    return { ms, stdout: r.stdout ?? "" };
+}
 
 async function main() {
     const rounds = Number(process.argv[2] ?? 7);
@@ -20,33 +34,64 @@ async function main() {
     const db = await startMariaDb(dir);
     const { stop, ...info } = db;
     const p = new TestPlatform(info);
+    const standby = `${p.blueprintDb}_standby`;
+    const invalidate = async () => {
+        const c = await adminConnection(info);
+        await c.query(`DELETE FROM \`${standby}\`._mkstandby`);
+        await c.end();
+    };
+    const ready = () => timed(() => p.cli(["blueprint", "standby"]), "blueprint standby");
+    const cols = { seedStandby: [] as number[], refill: [] as number[], seedCopy: [] as number[], install: [] as number[], php: [] as number[], bcrypt: [] as number[] };
     try {
         const release = layOutRelease("6.0.4", path.join(p.root, "release"));
         if (p.cli(["blueprint", "create", "--sql-only", "--release", release, "--database", p.blueprintDb]).status !== 0) throw new Error("blueprint failed");
-        const seed: number[] = [];
-        const install: number[] = [];
         for (let i = 0; i < rounds; i++) {
-            const t = await p.addTenant(`seed${i}`);
-            let t0 = process.hrtime.bigint();
-            const r = p.seed(t);
-            seed.push(Number(process.hrtime.bigint() - t0) / 1e6);
-            if (r.status !== 0) throw new Error(r.stderr);
+            // Seed with the standby ready (any refill of the previous round finished first).
+            ready();
+            const a = await p.addTenant(`sa${i}`);
+            const s = timed(() => p.seed(a), "seed (standby)");
+            if (!s.stdout.includes("(standby copy)")) throw new Error("the standby was not used");
+            cols.seedStandby.push(s.ms);
+            p.waitForStandby();
 
-            const c = await adminConnection(info);
+            // The refill the seed started, measured on its own: invalidate the copy, remake it.
+            await invalidate();
+            const refill = ready();
+            if (!refill.stdout.includes("rebuilt")) throw new Error(`refill did not rebuild: ${refill.stdout}`);
+            cols.refill.push(refill.ms);
+
+            // Seed without a usable standby: the seed copies the blueprint itself.
+            await invalidate();
+            const b = await p.addTenant(`sb${i}`);
+            const c = timed(() => p.seed(b), "seed (copy)");
+            if (c.stdout.includes("(standby copy)")) throw new Error("the invalidated standby was used");
+            cols.seedCopy.push(c.ms);
+            p.waitForStandby();
+
+            const conn = await adminConnection(info);
             const name = `bench_install_${p.id}_${i}`;
-            await c.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-            t0 = process.hrtime.bigint();
-            const l = spawnSync("php", [path.join(__dirname, "load-install-sql.php"), release, name, "jos_"], { env: p.env(), encoding: "utf8" });
-            install.push(Number(process.hrtime.bigint() - t0) / 1e6);
-            if (l.status !== 0) throw new Error(l.stderr);
-            await c.query(`DROP DATABASE ${name}`);
-            await c.end();
+            await conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+            cols.install.push(timed(() => spawnSync("php", [path.join(__dirname, "load-install-sql.php"), release, name, "jos_"], { env: p.env(), encoding: "utf8" }), "install SQL").ms);
+            await conn.query(`DROP DATABASE ${name}`);
+            await conn.end();
+
+            cols.php.push(timed(() => spawnSync("php", ["-r", "exit(0);"], { encoding: "utf8" }), "php").ms);
+            const h = spawnSync("php", ["-r", '$t = hrtime(true); password_hash("correct horse battery staple", PASSWORD_BCRYPT); echo (hrtime(true) - $t) / 1e6;'], { encoding: "utf8" });
+            cols.bcrypt.push(Number(h.stdout));
         }
-        const [s, l] = [median(seed), median(install)];
-        console.log(`rounds: ${rounds}`);
-        console.log(`tenant seed (blueprint copy + super user + media + ready): median ${s.toFixed(0)} ms  [${seed.map((x) => x.toFixed(0)).join(", ")}]`);
-        console.log(`load install SQL (base, supports, extensions):            median ${l.toFixed(0)} ms  [${install.map((x) => x.toFixed(0)).join(", ")}]`);
-        console.log(`ratio install/seed: ${(l / s).toFixed(1)}x`);
+        const row = (label: string, xs: number[]) => console.log(`| ${label} | ${median(xs).toFixed(0)} ms | ${xs.map((x) => x.toFixed(0)).join(", ")} |`);
+        console.log(`rounds: ${rounds}\n`);
+        console.log("| | median | runs (ms) |\n|---|---|---|");
+        row("`tenant seed`, standby ready (what the caller waits for)", cols.seedStandby);
+        row("refill (`blueprint standby`, run by a detached child after each seed)", cols.refill);
+        row("`tenant seed`, no usable standby (copies the blueprint itself)", cols.seedCopy);
+        row("load the three install SQL files", cols.install);
+        row("PHP process start (`php -r 'exit(0);'`)", cols.php);
+        row("one bcrypt `password_hash` (in-process)", cols.bcrypt);
+        const [s, r, c, l] = [median(cols.seedStandby), median(cols.refill), median(cols.seedCopy), median(cols.install)];
+        console.log(`\nratio install / seed with standby: ${(l / s).toFixed(2)}x`);
+        console.log(`ratio install / (seed with standby + its refill): ${(l / (s + r)).toFixed(2)}x`);
+        console.log(`ratio install / seed without standby: ${(l / c).toFixed(2)}x`);
     } finally {
         await p.cleanup();
         await stop();

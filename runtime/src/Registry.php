@@ -400,10 +400,15 @@ final class Registry
             $tenant = (string) $entry['tenant'];
             $dir = $this->paths->tenant($tenant);
             $row = ['tenant' => $tenant, 'role' => $role, 'cache' => "$dir/cache"];
-            AtomicFile::write($file, "<?php\n// Written by mokowaas (registry) for $host, tenant $tenant; do not edit. Holds secrets.\n"
+            $code = "<?php\n// Written by mokowaas (registry) for $host, tenant $tenant; do not edit. Holds secrets.\n"
                 . "if (!\\class_exists('JConfig', false)) {\n"
                 . JoomlaConfig::declaration(JoomlaConfig::forTenant($entry, $role, $dir), '', '    ')
-                . "}\n\nreturn " . var_export($row, true) . ";\n", 0640, $this->phpGroup());
+                . "}\n\nreturn " . var_export($row, true) . ";\n";
+            // Unchanged files stay as they are: no write, no recompile in every PHP-FPM worker.
+            if (is_file($file) && (fileperms($file) & 0777) === 0640 && file_get_contents($file) === $code) {
+                continue;
+            }
+            AtomicFile::write($file, $code, 0640, $this->phpGroup());
         }
     }
 
