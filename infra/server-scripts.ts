@@ -29,6 +29,7 @@ export function serverPaths(c: PlatformConfig) {
     return {
         releases: `${root}/srv/mokowaas/releases`,
         current: `${root}/srv/mokowaas/current`,
+        platformConfig: `${root}/etc/mokowaas/platform.php`,
         borgPassphrase: `${root}/etc/mokowaas/borg.passphrase`,
         borgBase: `${root}/var/lib/mokowaas/borg`,
     };
@@ -100,6 +101,7 @@ export function runtimeStageScript(c: PlatformConfig): string {
  */
 export function runtimeInstallScript(c: PlatformConfig): string {
     const p = runtimePaths(c);
+    const { current, platformConfig } = serverPaths(c);
     const s = sudoPrefix(c);
     const q = shellQuote;
     return [
@@ -112,6 +114,11 @@ export function runtimeInstallScript(c: PlatformConfig): string {
         `if [ -e ${q(p.dir)} ]; then ${s}mv ${q(p.dir)} ${q(p.dir + ".old")}; fi`,
         `${s}mv ${q(p.dir + ".new")} ${q(p.dir)}`,
         `${s}rm -rf ${q(p.dir + ".old")} ${q(p.staging)}`,
+        // The served release holds copies of the bootstrap files and the registry holds compiled
+        // files: on an upgraded server both must come from the new runtime (a first install has
+        // neither yet; the release step bootstraps it).
+        `if [ -L ${q(current)} ]; then ${mokowaasPrefix(c)} release bootstrap "$(readlink ${q(current)})"; fi`,
+        `if ${s}test -f ${q(platformConfig)}; then ${mokowaasCommand(mokowaasPrefix(c), "registry", "rebuild")}; fi`,
     ].join("\n");
 }
 

@@ -41,10 +41,12 @@ describe("server CLI contract: platform stack", () => {
         expect(shellWords("backup --all --tag pre-joomla-6.0.4; fi")).toEqual(["backup", "--all", "--tag", "pre-joomla-6.0.4"]);
     });
 
-    it("finds every call: setup steps, release upgrade and the timers", () => {
+    it("finds every call: runtime refresh, setup steps, release upgrade and the timers", () => {
         const found = invocations(registered, CLI_PATH).map((i) => `${i.where}: ${i.args.join(" ")}`);
         const rel = `${ROOT}/root/srv/mokowaas/releases/joomla-6.0.4`;
         expect(found).toEqual([
+            `prod-runtime-install.create: release bootstrap $(readlink ${ROOT}/root/srv/mokowaas/current)`,
+            "prod-runtime-install.create: registry rebuild",
             `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --borg-repo ${ROOT}/borg --web-url https://127.0.0.1:8443`,
             `prod-joomla-release.create: release bootstrap ${rel}`,
             "prod-joomla-release.create: backup --all --tag pre-joomla-6.0.4",

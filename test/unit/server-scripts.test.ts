@@ -105,6 +105,32 @@ describe("runtime install", () => {
         expect(fs.statSync(p.cli).mode & 0o022).toBe(0);
     });
 
+    it("on an upgraded server, re-bootstraps the served release and rebuilds the registry with the new runtime", () => {
+        const c = config({ version: "6.0.4", ...makePackage("6.0.4") });
+        const p = runtimePaths(c);
+        const root = path.join(tmp, "root");
+        const rel = path.join(tmp, "served-release"); // outside releases/: the release tests own that folder
+        fs.mkdirSync(rel, { recursive: true });
+        fs.mkdirSync(path.join(root, "srv/mokowaas"), { recursive: true });
+        fs.mkdirSync(path.join(root, "etc/mokowaas"), { recursive: true });
+        fs.symlinkSync(rel, path.join(root, "srv/mokowaas/current"));
+        fs.writeFileSync(path.join(root, "etc/mokowaas/platform.php"), "<?php return [];\n");
+        fs.rmSync(path.join(tmp, "calls.log"), { force: true });
+        try {
+            expect(sh(runtimeStageScript(c)).status).toBe(0);
+            execFileSync("cp", ["-R", RUNTIME_DIR, p.staging]);
+            const r = sh(runtimeInstallScript(c));
+            expect(r.stderr).toBe("");
+            expect(r.status).toBe(0);
+            expect(calls()).toEqual([`release bootstrap ${rel}`, "registry rebuild"]);
+        } finally {
+            fs.rmSync(path.join(root, "srv/mokowaas/current"));
+            fs.rmSync(rel, { recursive: true });
+            fs.rmSync(path.join(root, "etc/mokowaas/platform.php"));
+            fs.rmSync(path.join(tmp, "calls.log"), { force: true });
+        }
+    });
+
     it("refuses to swap in a runtime whose copy did not complete", () => {
         const c = config({ version: "6.0.4", ...makePackage("6.0.4") });
         expect(sh(runtimeStageScript(c)).status).toBe(0);
