@@ -7,22 +7,21 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tls from "node:tls";
+import type { RegistryEntry } from "../../components/tenant";
 import { startCaddy, type Caddy } from "../../devenv/caddy";
 import { adminConnection, type MariaDbInfo } from "../../devenv/mariadb";
 import { startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
 import { PHP_USER, check, makeTraversable, mokowaas, php, type CliResult } from "../../devenv/server-cli";
 import { markerSql, writeStandinRelease } from "../../devenv/standin-docroot";
 
-export interface TenantEntry {
-    tenant: string;
-    hosts: { dev: string; production: string; aliases: string[] };
-    online: boolean;
-    db: { host: string; port: number; name: string; user: string; password: string; prefix: string };
-    secret: string;
-    siteName: string;
-    mail: { from: string; fromName: string };
-    comingSoon?: { title?: string; message?: string };
-}
+/**
+ * The registry entry as the control plane writes it (components/tenant.ts), with the optional
+ * parts the server fills in with defaults left optional.
+ */
+export type TenantEntry = Omit<RegistryEntry, "comingSoon" | "backup"> & {
+    comingSoon?: Partial<RegistryEntry["comingSoon"]>;
+    backup?: RegistryEntry["backup"];
+};
 
 /** A platform root with config and the bootstrapped stand-in release as `current` (no services). */
 export function preparePlatform(root: string, db: MariaDbInfo): { release: string } {
