@@ -35,6 +35,9 @@ final class BlueprintCommand extends Command
     {
         $args = Args::parse($argv, ['release', 'database'], ['sql-only']);
         $sub = $args->arg(0, 'create|show|standby');
+        if (!in_array($sub, ['create', 'show', 'standby'], true)) {
+            throw new UserError("unknown subcommand \"$sub\": use create, show or standby", ExitCode::USAGE);
+        }
         $config = PlatformConfig::load($this->paths);
         $blueprint = new Blueprint($this->paths, $config);
         if ($sub === 'standby') {

@@ -28,8 +28,9 @@ final class MigrateCommand extends Command
 
     public static function usage(): string
     {
-        return "usage: mokowaas migrate (--tenant T | --all) [--release DIR] [--dry-run] [--concurrency N] [--json]\n"
+        return "usage: mokowaas migrate (--tenant T [--tenant T2]... | --all) [--release DIR] [--dry-run] [--concurrency N] [--json] [--lock-wait S]\n"
             . "  --release      Joomla release folder (default: the current release link)\n"
+            . "  --lock-wait    seconds to wait for a tenant's lock held by another run (default 600)\n"
             . "  --dry-run      list the pending update files per tenant, change nothing\n"
             . "  --concurrency  tenants migrated in parallel (child processes), default 1\n"
             . "  exit 0 when every tenant is up to date, 1 when any failed (the others still ran), 5 locked";
