@@ -20,13 +20,14 @@ final class PlatformCommand extends Command
     {
         return "usage: mokowaas platform init --mysql-host H --mysql-port P [--mysql-socket S] --mysql-user U\n"
             . "                              --php-user W [--borg-repo R] [--web-url URL] [--ca-file F]\n"
-            . "                              [--hook-success URL ...] [--hook-failure URL ...]  < password\n"
+            . "                              [--hook-success URL ...] [--hook-failure URL ...]\n"
+            . "                              [--blueprint-database NAME] [--backup-max-age-hours H]  < password\n"
             . "       mokowaas platform show      (the config without its password, as JSON)";
     }
 
     public function run(array $argv): int
     {
-        $args = Args::parse($argv, ['mysql-host', 'mysql-port', 'mysql-socket', 'mysql-user', 'php-user', 'borg-repo', 'web-url', 'ca-file'], [], ['hook-success', 'hook-failure']);
+        $args = Args::parse($argv, ['mysql-host', 'mysql-port', 'mysql-socket', 'mysql-user', 'php-user', 'borg-repo', 'web-url', 'ca-file', 'blueprint-database', 'backup-max-age-hours'], [], ['hook-success', 'hook-failure']);
         return match ($args->arg(0, 'init|show')) {
             'init' => $this->init($args),
             'show' => $this->show(),
@@ -49,6 +50,14 @@ final class PlatformCommand extends Command
                 throw new UserError("hook \"$url\" must be an http(s) URL");
             }
         }
+        $blueprint = $args->option('blueprint-database');
+        if ($blueprint !== null && !preg_match('/^[a-z][a-z0-9_]{0,63}$/', $blueprint)) {
+            throw new UserError("--blueprint-database \"$blueprint\" must be a database name (a-z, 0-9, _; starting with a letter)");
+        }
+        $maxAge = $args->option('backup-max-age-hours');
+        if ($maxAge !== null && (!is_numeric($maxAge) || (float) $maxAge <= 0)) {
+            throw new UserError("--backup-max-age-hours must be a positive number of hours, got \"$maxAge\"");
+        }
         $password = rtrim($this->stdin(), "\r\n");
         PlatformConfig::save($this->paths, [
             'mysql' => [
@@ -63,7 +72,11 @@ final class PlatformCommand extends Command
             'webUrl' => $args->option('web-url', 'https://127.0.0.1'),
             'caFile' => $args->option('ca-file'),
             'hooks' => ['success' => $args->all('hook-success'), 'failure' => $args->all('hook-failure')],
-        ]);
+        ] + array_filter([
+            // Left out when not given: the verbs then use their defaults (docs/server-cli.md).
+            'blueprintDatabase' => $blueprint,
+            'backupMaxAgeHours' => $maxAge === null ? null : (float) $maxAge,
+        ], static fn ($v) => $v !== null));
         $this->out('platform config written to ' . $this->paths->platformConfig());
         return ExitCode::OK;
     }

@@ -1,0 +1,74 @@
+/**
+ * `mokowaas platform init|show`: the platform config the other verbs read. The MySQL admin
+ * password arrives on stdin only and is readable by root and the PHP user's group alone.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { mokowaas } from "../../devenv/server-cli";
+
+const roots: string[] = [];
+function freshRoot(): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-platform-"));
+    roots.push(root);
+    return root;
+}
+afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
+
+const base = ["platform", "init", "--mysql-host", "127.0.0.1", "--mysql-port", "3306", "--mysql-user", "mokowaas_admin", "--php-user", "www-data"];
+
+describe("platform init", () => {
+    it("writes the config with the password from stdin, 0640 root:www-data; show leaves the password out", () => {
+        const root = freshRoot();
+        const r = mokowaas(root, [...base, "--blueprint-database", "bp_main", "--backup-max-age-hours", "30", "--hook-failure", "https://hooks.example.com/f"], "s3cret-Admin-pw\n");
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const file = path.join(root, "etc/mokowaas/platform.php");
+        const st = fs.statSync(file);
+        expect(st.mode & 0o777).toBe(0o640);
+        expect(st.uid).toBe(0);
+        expect(st.gid).toBe(Number(fs.readFileSync("/etc/group", "utf8").match(/^www-data:x:(\d+):/m)![1]));
+        expect(fs.readFileSync(file, "utf8")).toContain("'password' => 's3cret-Admin-pw'");
+        const shown = JSON.parse(mokowaas(root, ["platform", "show"]).stdout);
+        expect(shown.mysql).toEqual({ host: "127.0.0.1", port: 3306, socket: null, user: "mokowaas_admin" });
+        expect(shown).toMatchObject({ phpUser: "www-data", blueprintDatabase: "bp_main", backupMaxAgeHours: 30, hooks: { success: [], failure: ["https://hooks.example.com/f"] } });
+        expect(JSON.stringify(shown)).not.toContain("s3cret");
+    });
+
+    it("leaves optional keys out when not given, so the verbs use their defaults", () => {
+        const root = freshRoot();
+        expect(mokowaas(root, base, "pw\n").status).toBe(0);
+        const shown = JSON.parse(mokowaas(root, ["platform", "show"]).stdout);
+        expect(shown).not.toHaveProperty("blueprintDatabase");
+        expect(shown).not.toHaveProperty("backupMaxAgeHours");
+        expect(shown.borgRepo).toBe(`${root}/var/backups/mokowaas/borg`);
+    });
+
+    it.each([
+        [["--mysql-port", "99999"], 3, "--mysql-port must be a TCP port number"],
+        [["--php-user", "no-such-user-here"], 3, "is not a user on this server"],
+        [["--hook-success", "ftp://x"], 3, "must be an http(s) URL"],
+        [["--blueprint-database", "x;drop"], 3, "must be a database name"],
+        [["--backup-max-age-hours", "-1"], 3, "must be a positive number of hours"],
+        [["--mysql-pasword", "x"], 2, "unknown option --mysql-pasword"],
+    ])("refuses %j with exit %i and a clear message, writing nothing", (extra, code, message) => {
+        const root = freshRoot();
+        const args = [...base];
+        for (let i = 0; i < extra.length; i += 2) {
+            const at = args.indexOf(extra[i]);
+            if (at >= 0) args.splice(at, 2, extra[i], extra[i + 1]);
+            else args.push(extra[i], extra[i + 1]);
+        }
+        const r = mokowaas(root, args, "pw\n");
+        expect(r.status).toBe(code);
+        expect(r.stderr).toContain(message);
+        expect(fs.existsSync(path.join(root, "etc/mokowaas/platform.php"))).toBe(false);
+    });
+
+    it("show on a server that was never initialized says what to run (exit 4)", () => {
+        const r = mokowaas(freshRoot(), ["platform", "show"]);
+        expect(r.status).toBe(4);
+        expect(r.stderr).toContain("run `mokowaas platform init` first");
+    });
+});
