@@ -91,7 +91,7 @@ export class TenantComponent extends pulumi.ComponentResource {
         const passwords = this.createPasswords(child);
         const db = this.createDatabase(child, spec, platform, passwords.db.result);
         const entry = this.putRegistryEntry(child, spec, platform, passwords, [db.database, db.user, db.grant]);
-        const seed = this.seedSite(child, spec, platform, passwords.admin.result, entry);
+        const seed = this.seedSite(child, spec, platform, passwords.admin.bcryptHash, entry);
         const records: DnsRecordSpec[] = dnsRecordsFor(spec, platform);
         const dns = declareDnsRecords(name, spec.dns.provider, records, { parent: this, after: [seed] });
 
@@ -180,10 +180,11 @@ export class TenantComponent extends pulumi.ComponentResource {
     /**
      * Seeds the site from the platform's blueprint, once: `tenant seed` refuses a non-empty
      * database, so a later change of the admin fields is made in Joomla, not here (stdin changes
-     * are ignored and the update is a no-op).
+     * are ignored and the update is a no-op). The admin password goes as the provider's bcrypt
+     * hash (`$2a$10$`, secret), stored as is: the plain password never reaches the server.
      */
-    private seedSite(child: (s: string) => string, spec: TenantSpec, platform: PlatformRef, adminPassword: pulumi.Output<string>, entry: pulumi.Resource) {
-        const stdin = adminPassword.apply((password) => JSON.stringify({ username: spec.admin.username, email: spec.admin.email, password }));
+    private seedSite(child: (s: string) => string, spec: TenantSpec, platform: PlatformRef, adminPasswordHash: pulumi.Output<string>, entry: pulumi.Resource) {
+        const stdin = pulumi.secret(adminPasswordHash).apply((passwordHash) => JSON.stringify({ username: spec.admin.username, email: spec.admin.email, passwordHash }));
         return serverCommand(
             child("seed"),
             {

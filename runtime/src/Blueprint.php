@@ -284,7 +284,7 @@ final class Blueprint
      * standby is never used again, only remade.
      *
      * @param array<string, mixed> $entry the tenant's registry entry
-     * @param array{username: string, email: string, password: string, name: string} $admin
+     * @param array{username: string, email: string, passwordHash: string, name: string} $admin
      * @return bool whether the standby copy was used
      */
     public function seed(array $entry, array $admin): bool
@@ -355,16 +355,16 @@ final class Blueprint
     }
 
     /**
-     * The tenant's own super user (password_hash, group 8 checked) and media settings, in the
+     * The tenant's own super user (its bcrypt hash as given, group 8 checked) and media settings, in the
      * tables $t names (the staging copy or the claimed standby).
      *
      * @param callable(string): string $t Joomla table name without prefix -> qualified table
-     * @param array{username: string, email: string, password: string, name: string} $admin
+     * @param array{username: string, email: string, passwordHash: string, name: string} $admin
      */
     private function personalize(Db $db, callable $t, int $id, array $admin, string $tenant): void
     {
         $db->exec('UPDATE ' . $t('users') . ' SET name = ' . $db->quote($admin['name']) . ', username = ' . $db->quote($admin['username'])
-            . ', email = ' . $db->quote($admin['email']) . ', password = ' . $db->quote(password_hash($admin['password'], PASSWORD_BCRYPT))
+            . ', email = ' . $db->quote($admin['email']) . ', password = ' . $db->quote($admin['passwordHash'])
             . ", block = 0, sendEmail = 1, requireReset = 0, registerDate = UTC_TIMESTAMP() WHERE id = $id");
         if ($db->value('SELECT COUNT(*) FROM ' . $t('user_usergroup_map') . " WHERE user_id = $id AND group_id = 8") !== '1') {
             throw new \RuntimeException("the blueprint's super user $id is not in group 8: rebuild the blueprint");

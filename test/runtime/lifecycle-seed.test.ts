@@ -3,6 +3,7 @@
  * faithful fresh install, each tenant gets its own super user, and a live database is never
  * seeded over.
  */
+import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { layOutRelease, newestSchema } from "../../devenv/joomla-release";
@@ -120,5 +121,82 @@ describe("blueprint and tenant seed", () => {
         } finally {
             await c.end();
         }
+    });
+
+    describe("a super user sent as a bcrypt hash (passwordHash, what the control plane sends)", () => {
+        // No bcrypt but PHP's is installed (no node package, no htpasswd): PHP's $2y$ rewritten to
+        // $2a$, the prefix Go's bcrypt (Pulumi's random provider) writes; the algorithm is the same.
+        const goStyleHash = (password: string): string => {
+            const r = spawnSync("php", ["-r", 'echo password_hash(stream_get_contents(STDIN), PASSWORD_BCRYPT, ["cost" => 10]);'], { input: password, encoding: "utf8" });
+            if (r.status !== 0 || !r.stdout.startsWith("$2y$10$")) throw new Error(`php password_hash failed: ${r.stderr}`);
+            return "$2a$" + r.stdout.slice(4);
+        };
+        const seedRaw = (t: TenantInfo, admin: Record<string, unknown>) => p.cli(["tenant", "seed", t.name], JSON.stringify(admin));
+        const expectUntouched = async (t: TenantInfo) => {
+            const c = await p.query(t.database);
+            try {
+                const [tables] = await c.query<any[]>("SHOW TABLES");
+                expect(tables).toHaveLength(0);
+            } finally {
+                await c.end();
+            }
+            expect(p.entry(t.name)?.state).toBe("provisioning");
+        };
+
+        it("stores the $2a$ hash as given, and PHP's password_verify accepts it with the password", async () => {
+            const t = await p.addTenant("hooli");
+            const { username, email, password } = superUser("hooli");
+            const passwordHash = goStyleHash(password);
+            const r = seedRaw(t, { username, email, passwordHash });
+            expect(r.status, r.stderr).toBe(0);
+            expect(r.stdout + r.stderr).not.toContain(passwordHash);
+            expect(p.entry("hooli")?.state).toBe("ready");
+            const c = await p.query(t.database);
+            try {
+                const [users] = await c.query<any[]>(`SELECT u.username, u.password FROM ${t.prefix}users u JOIN ${t.prefix}user_usergroup_map m ON m.user_id = u.id WHERE m.group_id = 8`);
+                expect(users).toEqual([{ username, password: passwordHash }]);
+                expect(passwordVerify(password, users[0].password)).toBe(true);
+                expect(passwordVerify(password + "x", users[0].password)).toBe(false);
+            } finally {
+                await c.end();
+            }
+        });
+
+        it("rejects a malformed hash with exit 3, never echoing it, and changes nothing", async () => {
+            const t = await p.addTenant("piedpiper");
+            const good = goStyleHash("correct horse battery staple");
+            const bad: unknown[] = [
+                good.slice(0, -1), // 52 characters after the cost
+                good + "A", // 54
+                good + "\n", // trailing newline
+                "$2a$03$" + good.slice(7), // cost below 04
+                "$2a$32$" + good.slice(7), // cost above 31
+                "$2x$10$" + good.slice(7), // not a bcrypt variant PHP verifies
+                "$2a$1$" + good.slice(7), // one-digit cost
+                good.slice(0, 20) + "!" + good.slice(21), // a character outside ./A-Za-z0-9
+                "$argon2id$v=19$m=65536,t=4,p=1$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG", // not bcrypt
+                "",
+                42,
+            ];
+            for (const passwordHash of bad) {
+                const r = seedRaw(t, { username: "admin-pp", email: "admin@pp.example.test", passwordHash });
+                expect(r.status, String(passwordHash)).toBe(3);
+                expect(r.stderr).toContain("passwordHash: must be a bcrypt hash");
+                if (typeof passwordHash === "string" && passwordHash.length > 0) expect(r.stderr).not.toContain(passwordHash.trim());
+            }
+            await expectUntouched(t);
+        });
+
+        it("requires exactly one of password and passwordHash (exit 3, nothing changed)", async () => {
+            const t = await p.addTenant("aviato");
+            const { username, email, password } = superUser("aviato");
+            for (const admin of [{ username, email, password, passwordHash: goStyleHash(password) }, { username, email }]) {
+                const r = seedRaw(t, admin);
+                expect(r.status, JSON.stringify(Object.keys(admin))).toBe(3);
+                expect(r.stderr).toContain("password, passwordHash: send exactly one");
+                expect(r.stderr).not.toContain(password);
+            }
+            await expectUntouched(t);
+        });
     });
 });

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, PRIVATE_KEY, platformStack } from "./helpers/platform-fixture";
 import { installMocks, mockPassword, settle, valueOf } from "./helpers/pulumi-mocks";
-import { TYPES, expectCommandsSealed, expectDependsOn, expectNoSecretInCommands, isSecretOutput, tenantResource, tenantSecrets } from "./helpers/tenant-checks";
+import { TYPES, expectCommandsSealed, expectDependsOn, expectNoSecretInCommands, expectSeedSendsHash, isSecretOutput, tenantResource, tenantSecrets } from "./helpers/tenant-checks";
 
 const registered = installMocks({ stack: "acme", stacks: { "organization/mokowaas/prod": platformStack() } });
 let outputs: Record<string, any>;
@@ -84,13 +84,13 @@ describe("tenant stack acme", () => {
         });
     });
 
-    it("seeds once with the admin on stdin; a later change is not re-seeded", () => {
+    it("seeds once with the admin on stdin, its password as a bcrypt hash only; a later change is not re-seeded", () => {
         const seed = r("command", "seed");
         expect(seed.inputs.create).toBe("env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas tenant seed acme");
         expect(seed.inputs.update).toBe("true");
         expect(seed.inputs.delete).toBeUndefined();
         expect(seed.ignoreChanges).toEqual(["stdin"]);
-        expect(JSON.parse(seed.inputs.stdin)).toEqual({ username: "acme-admin", email: "webmaster@acme-widgets.example.com", password: mockPassword("acme-admin-password") });
+        expectSeedSendsHash(registered, "acme", { username: "acme-admin", email: "webmaster@acme-widgets.example.com" });
     });
 
     it("orders the lifecycle: offboard (registry delete) before grant, user and database are dropped; seed before registry", () => {

@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { ADMIN_PASSWORD, PRIVATE_KEY, platformStack } from "./helpers/platform-fixture";
 import { installMocks, mockPassword, settle, valueOf } from "./helpers/pulumi-mocks";
-import { TYPES, expectCommandsSealed, expectDependsOn, expectNoSecretInCommands, isSecretOutput, tenantResource, tenantSecrets } from "./helpers/tenant-checks";
+import { TYPES, expectCommandsSealed, expectDependsOn, expectNoSecretInCommands, expectSeedSendsHash, isSecretOutput, tenantResource, tenantSecrets } from "./helpers/tenant-checks";
 
 const registered = installMocks({
     stack: "beta",
@@ -62,6 +62,10 @@ describe("tenant stack beta (DreamHost DNS, apex domain)", () => {
         expectNoSecretInCommands(registered, tenantSecrets("beta", [PRIVATE_KEY, ADMIN_PASSWORD]));
         expectCommandsSealed(registered);
         expect(await isSecretOutput(outputs.adminPassword)).toBe(true);
+    });
+
+    it("seeds with the admin password's bcrypt hash on stdin, never the password", () => {
+        expectSeedSendsHash(registered, "beta", { username: "beta-admin", email: "owner@example.org" });
     });
 
     it("lists the DNS records as managed by Pulumi", async () => {

@@ -22,7 +22,10 @@ final class TenantCommand extends Command
 
     public static function usage(): string
     {
-        return "usage: mokowaas tenant seed <tenant>  < {\"username\": \"...\", \"email\": \"...\", \"password\": \"...\"[, \"name\": \"...\"]}\n"
+        return "usage: mokowaas tenant seed <tenant>  < {\"username\": \"...\", \"email\": \"...\", \"passwordHash\": \"$2a$10$...\"[, \"name\": \"...\"]}\n"
+            . "  The super user's password is either \"passwordHash\", a bcrypt hash ($2a$, $2b$ or $2y$, cost 04-31) stored\n"
+            . "  as is (the control plane sends one, so the password never reaches the server), or \"password\"\n"
+            . "  (12-72 bytes), hashed here with bcrypt; exactly one of the two.\n"
             . "  Copies the blueprint into the tenant's empty database (refused, exit 6, when it holds tables),\n"
             . "  sets the super user and media settings, and marks the tenant ready. The copy is the blueprint's ready\n"
             . "  standby when fresh (one RENAME TABLE); a detached `mokowaas blueprint standby` then makes the next one.";
@@ -50,20 +53,28 @@ final class TenantCommand extends Command
         return ExitCode::OK;
     }
 
-    /** @return array{username: string, email: string, password: string, name: string} */
+    /** A bcrypt hash as PHP's password_verify reads it: $2a$ (Go, Pulumi's random), $2b$ or $2y$ (PHP). */
+    private const BCRYPT_HASH = '/^\$2[aby]\$(0[4-9]|[12][0-9]|3[01])\$[.\/A-Za-z0-9]{53}\z/';
+
+    /**
+     * The super user on stdin, its password already hashed: a given "passwordHash" is kept as
+     * is, a plain "password" is hashed here (bcrypt, Joomla's own algorithm).
+     *
+     * @return array{username: string, email: string, passwordHash: string, name: string}
+     */
     public static function parseAdmin(string $json): array
     {
         try {
             $in = json_decode($json, true, 8, JSON_THROW_ON_ERROR);
         } catch (\JsonException $e) {
-            throw new UserError('stdin: not JSON (' . $e->getMessage() . '): send {"username","email","password"}');
+            throw new UserError('stdin: not JSON (' . $e->getMessage() . '): send {"username","email","passwordHash" or "password"}');
         }
         if (!is_array($in)) {
-            throw new UserError('stdin: must be a JSON object {"username","email","password"}');
+            throw new UserError('stdin: must be a JSON object {"username","email","passwordHash" or "password"}');
         }
         $p = [];
-        foreach (array_diff(array_keys($in), ['username', 'email', 'password', 'name']) as $k) {
-            $p[] = "$k: unknown field (allowed: username, email, password, name)";
+        foreach (array_diff(array_keys($in), ['username', 'email', 'password', 'passwordHash', 'name']) as $k) {
+            $p[] = "$k: unknown field (allowed: username, email, passwordHash, password, name)";
         }
         $username = $in['username'] ?? null;
         if (!is_string($username) || !preg_match('/^[A-Za-z0-9._-]{2,100}\z/', $username)) {
@@ -74,7 +85,15 @@ final class TenantCommand extends Command
             $p[] = 'email: must be an e-mail address (at most 100 characters)';
         }
         $password = $in['password'] ?? null;
-        if (!is_string($password) || strlen($password) < 12) {
+        $hash = $in['passwordHash'] ?? null;
+        // Neither value is ever echoed: both are secrets.
+        if (array_key_exists('password', $in) === array_key_exists('passwordHash', $in)) {
+            $p[] = 'password, passwordHash: send exactly one (passwordHash: a bcrypt hash stored as is; password: hashed here)';
+        } elseif (array_key_exists('passwordHash', $in)) {
+            if (!is_string($hash) || !preg_match(self::BCRYPT_HASH, $hash)) {
+                $p[] = 'passwordHash: must be a bcrypt hash: $2a$, $2b$ or $2y$, a two-digit cost 04-31, $, then 53 characters of ./A-Za-z0-9';
+            }
+        } elseif (!is_string($password) || strlen($password) < 12) {
             $p[] = 'password: must be at least 12 characters';
         } elseif (strlen($password) > 72) {
             $p[] = 'password: must be at most 72 bytes (bcrypt ignores the rest)';
@@ -86,6 +105,7 @@ final class TenantCommand extends Command
         if ($p !== []) {
             throw new UserError("invalid super user on stdin (nothing was changed):\n  " . implode("\n  ", $p));
         }
-        return ['username' => $username, 'email' => $email, 'password' => $password, 'name' => $name];
+        $hash = is_string($hash) ? $hash : password_hash((string) $password, PASSWORD_BCRYPT);
+        return ['username' => $username, 'email' => $email, 'passwordHash' => $hash, 'name' => $name];
     }
 }

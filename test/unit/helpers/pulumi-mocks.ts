@@ -3,6 +3,7 @@
  * inputs (secrets still marked), its parent and its dependencies, as the engine would see them.
  * Call `installMocks` before importing the program (pulumi.md: mocks first, one import per file).
  */
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -42,6 +43,25 @@ export function mockPassword(name: string): string {
     return "Pw" + createHash("sha256").update(name).digest("hex").slice(0, 30);
 }
 
+const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const bcryptHashes = new Map<string, string>();
+
+/**
+ * The `bcryptHash` a mocked RandomPassword yields: a real bcrypt hash of `mockPassword(name)` in
+ * the provider's `$2a$` form, made by PHP's crypt() with a salt derived from the name, so the
+ * same name always gives the same hash. Cost 04 (the provider uses 10) keeps the tests fast.
+ */
+export function mockBcryptHash(name: string): string {
+    let hash = bcryptHashes.get(name);
+    if (hash === undefined) {
+        const salt = [...createHash("sha256").update(`salt:${name}`).digest()].slice(0, 22).map((b) => BCRYPT_ALPHABET[b % 64]).join("");
+        hash = execFileSync("php", ["-r", `echo crypt(stream_get_contents(STDIN), '$2a$04$${salt}');`], { input: mockPassword(name), encoding: "utf8" });
+        if (!/^\$2a\$04\$[./A-Za-z0-9]{53}$/.test(hash)) throw new Error(`test: PHP crypt() gave no bcrypt hash for ${name}: ${hash}`);
+        bcryptHashes.set(name, hash);
+    }
+    return hash;
+}
+
 function unwrap(value: any, path: string, secrets: string[]): any {
     if (value && typeof value === "object" && !Array.isArray(value)) {
         if (value[SECRET_SIG] === SECRET_VALUE) {
@@ -59,7 +79,7 @@ function unwrap(value: any, path: string, secrets: string[]): any {
 function stateFor(type: string, name: string, inputs: any, stacks: MockSetup["stacks"]): { id: string; state: any } {
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
-            return { id: name, state: { ...inputs, result: mockPassword(name) } };
+            return { id: name, state: { ...inputs, result: mockPassword(name), bcryptHash: mockBcryptHash(name) } };
         case "hcloud:index/server:Server":
             return { id: "4711", state: { ...inputs, ipv4Address: "203.0.113.10", ipv6Address: "2001:db8::1" } };
         case "hcloud:index/firewall:Firewall":

@@ -1,7 +1,8 @@
 /** Policies every tenant stack must satisfy, shared by the per-tenant test files. */
+import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "vitest";
-import { type Registered, commandStrings, mockPassword, one } from "./pulumi-mocks";
+import { type Registered, commandStrings, mockBcryptHash, mockPassword, one } from "./pulumi-mocks";
 
 export const TYPES = {
     tenant: "mokowaas:index:Tenant",
@@ -15,9 +16,28 @@ export const TYPES = {
     dnsRecord: "pulumi-nodejs:dynamic/dreamhost:DnsRecord",
 } as const;
 
-/** Every secret value the tenant program handles: generated passwords and the platform's secrets. */
+/** Every secret value the tenant program handles: generated passwords, the admin's hash and the platform's secrets. */
 export function tenantSecrets(tenant: string, platformSecrets: string[]): string[] {
-    return [...["db-password", "joomla-secret", "admin-password"].map((s) => mockPassword(`${tenant}-${s}`)), ...platformSecrets];
+    const passwords = ["db-password", "joomla-secret", "admin-password"].map((s) => mockPassword(`${tenant}-${s}`));
+    return [...passwords, mockBcryptHash(`${tenant}-admin-password`), ...platformSecrets];
+}
+
+/**
+ * The seed's stdin (secret) carries the admin password's bcrypt hash, never the password, and
+ * that hash is one PHP's password_verify (Joomla's check) accepts for the password.
+ */
+export function expectSeedSendsHash(list: Registered[], tenant: string, admin: { username: string; email: string }): void {
+    const seed = tenantResource(list, tenant, "command", "seed");
+    const password = mockPassword(`${tenant}-admin-password`);
+    expect(seed.secretInputs).toContain("stdin");
+    expect(seed.inputs.stdin).not.toContain(password);
+    const sent = JSON.parse(seed.inputs.stdin);
+    expect(sent).toEqual({ ...admin, passwordHash: mockBcryptHash(`${tenant}-admin-password`) });
+    expect(sent.passwordHash).toMatch(/^\$2a\$\d\d\$[./A-Za-z0-9]{53}$/);
+    const verify = spawnSync("php", ["-r", '$in = json_decode(stream_get_contents(STDIN), true); exit(password_verify($in[0], $in[1]) ? 0 : 1);'], {
+        input: JSON.stringify([password, sent.passwordHash]),
+    });
+    expect(verify.status, "password_verify(admin password, sent hash)").toBe(0);
 }
 
 /** No secret value may appear in any command's create, update or delete string. */
