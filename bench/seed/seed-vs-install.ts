@@ -3,11 +3,14 @@
  * Joomla's three install SQL files into an empty database. Every side runs as a fresh PHP process
  * against a private MariaDB, round by round so machine noise hits all alike. Per round:
  *  - seed, standby ready: what the caller of `tenant seed` waits for (the ready standby copy moved
- *    in by one RENAME TABLE; the copy's refill then runs in a detached child, not timed here);
+ *    in by one RENAME TABLE; the copy's refill then runs in a detached child, not timed here),
+ *    sent "passwordHash" (the control plane's way) and, for comparison, "password";
  *  - refill: `mokowaas blueprint standby` remaking the copy, the work each seed leaves behind;
  *  - seed, no standby: the copy made by the seed itself (what happens when the standby is stale);
  *  - install SQL: base.sql, supports.sql, extensions.sql through the same splitter;
- *  - and two fixed costs every seed pays: a PHP process start and one bcrypt password_hash.
+ *  - a PHP process start (every seed pays it) and one bcrypt password_hash (what a seed sent
+ *    "password" pays; the seeds timed here get "passwordHash", hashed once before the rounds, as
+ *    the control plane sends RandomPassword.bcryptHash).
  * Run: npx tsx bench/seed/seed-vs-install.ts [rounds]
  */
 import { spawnSync } from "node:child_process";
@@ -16,9 +19,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { adminConnection, startMariaDb } from "../../devenv/mariadb";
 import { layOutRelease } from "../../devenv/joomla-release";
-import { TestPlatform } from "../../test/runtime/lifecycle-harness";
+import { TestPlatform, type TenantInfo, superUser } from "../../test/runtime/lifecycle-harness";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** A `$2a$10$` hash like Go's bcrypt (the Pulumi random provider) makes, from PHP's `$2y$` (same algorithm). */
+function bcryptHash(password: string): string {
+    const r = spawnSync("php", ["-r", 'echo password_hash(stream_get_contents(STDIN), PASSWORD_BCRYPT, ["cost" => 10]);'], { input: password, encoding: "utf8" });
+    if (r.status !== 0 || !r.stdout.startsWith("$2y$10$")) throw new Error(`password_hash failed: ${r.stderr}`);
+    return "$2a$" + r.stdout.slice(4);
+}
 
 function timed(run: () => { status: number | null; stderr: string; stdout?: string }, what: string): { ms: number; stdout: string } {
     const t0 = process.hrtime.bigint();
@@ -40,8 +50,12 @@ async function main() {
         await c.query(`DELETE FROM \`${standby}\`._mkstandby`);
         await c.end();
     };
+    const { username, email, password } = superUser("bench");
+    const admin = JSON.stringify({ username, email, passwordHash: bcryptHash(password) });
+    const seed = (t: TenantInfo) => p.cli(["tenant", "seed", t.name], admin);
+    const seedPlain = (t: TenantInfo) => p.cli(["tenant", "seed", t.name], JSON.stringify({ username, email, password }));
     const ready = () => timed(() => p.cli(["blueprint", "standby"]), "blueprint standby");
-    const cols = { seedStandby: [] as number[], refill: [] as number[], seedCopy: [] as number[], install: [] as number[], php: [] as number[], bcrypt: [] as number[] };
+    const cols = { seedStandby: [] as number[], seedPlain: [] as number[], refill: [] as number[], seedCopy: [] as number[], install: [] as number[], php: [] as number[], bcrypt: [] as number[] };
     try {
         const release = layOutRelease("6.0.4", path.join(p.root, "release"));
         if (p.cli(["blueprint", "create", "--sql-only", "--release", release, "--database", p.blueprintDb]).status !== 0) throw new Error("blueprint failed");
@@ -49,9 +63,17 @@ async function main() {
             // Seed with the standby ready (any refill of the previous round finished first).
             ready();
             const a = await p.addTenant(`sa${i}`);
-            const s = timed(() => p.seed(a), "seed (standby)");
+            const s = timed(() => seed(a), "seed (standby)");
             if (!s.stdout.includes("(standby copy)")) throw new Error("the standby was not used");
             cols.seedStandby.push(s.ms);
+            p.waitForStandby();
+
+            // The same, sent the plain password (hashed by the seed: before the control plane sent the hash).
+            ready();
+            const pa = await p.addTenant(`sp${i}`);
+            const sp = timed(() => seedPlain(pa), "seed (standby, password)");
+            if (!sp.stdout.includes("(standby copy)")) throw new Error("the standby was not used");
+            cols.seedPlain.push(sp.ms);
             p.waitForStandby();
 
             // The refill the seed started, measured on its own: invalidate the copy, remake it.
@@ -63,7 +85,7 @@ async function main() {
             // Seed without a usable standby: the seed copies the blueprint itself.
             await invalidate();
             const b = await p.addTenant(`sb${i}`);
-            const c = timed(() => p.seed(b), "seed (copy)");
+            const c = timed(() => seed(b), "seed (copy)");
             if (c.stdout.includes("(standby copy)")) throw new Error("the invalidated standby was used");
             cols.seedCopy.push(c.ms);
             p.waitForStandby();
@@ -83,13 +105,15 @@ async function main() {
         console.log(`rounds: ${rounds}\n`);
         console.log("| | median | runs (ms) |\n|---|---|---|");
         row("`tenant seed`, standby ready (what the caller waits for)", cols.seedStandby);
+        row("`tenant seed`, standby ready, sent `password` (hashed by the seed; the control plane's way before)", cols.seedPlain);
         row("refill (`blueprint standby`, run by a detached child after each seed)", cols.refill);
         row("`tenant seed`, no usable standby (copies the blueprint itself)", cols.seedCopy);
         row("load the three install SQL files", cols.install);
         row("PHP process start (`php -r 'exit(0);'`)", cols.php);
-        row("one bcrypt `password_hash` (in-process)", cols.bcrypt);
+        row("one bcrypt `password_hash` (in-process; a seed given `passwordHash` no longer pays it)", cols.bcrypt);
         const [s, r, c, l] = [median(cols.seedStandby), median(cols.refill), median(cols.seedCopy), median(cols.install)];
         console.log(`\nratio install / seed with standby: ${(l / s).toFixed(2)}x`);
+        console.log(`ratio install / seed with standby sent the password: ${(l / median(cols.seedPlain)).toFixed(2)}x`);
         console.log(`ratio install / (seed with standby + its refill): ${(l / (s + r)).toFixed(2)}x`);
         console.log(`ratio install / seed without standby: ${(l / c).toFixed(2)}x`);
     } finally {
