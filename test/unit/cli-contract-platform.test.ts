@@ -6,11 +6,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { fakePrivateKey } from "./helpers/platform-fixture";
 import { expectAccepted, invocations, shellWords } from "./helpers/cli-contract";
 import { installMocks, settle } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ncontractkeyonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY = fakePrivateKey("contractkeyonly");
 // Paths under a folder of our own, so no argument names a real path of this machine.
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-contract-root-"));
 const CLI_PATH = `${ROOT}/opt/runtime/bin/mokowaas`;

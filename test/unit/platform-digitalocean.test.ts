@@ -1,11 +1,12 @@
 /** A platform on a DigitalOcean droplet, reached as a sudo user, under mocks. */
 import { beforeAll, describe, expect, it } from "vitest";
+import { fakePrivateKey } from "./helpers/platform-fixture";
 import { cloudInit } from "../../infra/cloud-init";
 import { expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
 import { installMocks, mockPassword, one, settle, valueOf } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\ndokeyfortestsonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY = fakePrivateKey("dokeyfortestsonly");
 const BORG = "AdoptedBorgPassphrase0123456789abcdef";
 const registered = installMocks({
     stack: "prod-do",

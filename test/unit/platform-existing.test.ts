@@ -1,10 +1,11 @@
 /** Platform stack "local" from Pulumi.local.yaml: an existing server (this machine), under mocks. */
 import { beforeAll, describe, expect, it } from "vitest";
+import { fakePrivateKey } from "./helpers/platform-fixture";
 import { COMMAND, expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
 import { installMocks, mockPassword, settle, valueOf } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nlocalkeyfortestsonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY = fakePrivateKey("localkeyfortestsonly");
 const registered = installMocks({
     stack: "local",
     config: { ...stackConfig("local"), "mokowaas:sshPrivateKey": KEY },

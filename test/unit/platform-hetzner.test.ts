@@ -1,11 +1,12 @@
 /** Platform stack "prod" from Pulumi.prod.yaml itself: a Hetzner server and its setup, under mocks. */
 import { beforeAll, describe, expect, it } from "vitest";
+import { fakePrivateKey } from "./helpers/platform-fixture";
 import { cloudInit } from "../../infra/cloud-init";
 import { COMMAND, expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
 import { installMocks, mockPassword, one, settle, valueOf } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nprodkeyfortestsonly\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY = fakePrivateKey("prodkeyfortestsonly");
 const registered = installMocks({ stack: "prod", config: { ...stackConfig("prod"), "mokowaas:sshPrivateKey": KEY }, secretKeys: ["mokowaas:sshPrivateKey"] });
 let outputs: Record<string, any>;
 const ADMIN = mockPassword("prod-mysql-admin-password");
