@@ -32,7 +32,9 @@ export function pointAt(emu: DreamhostEmulator, overrides: Record<string, string
         DREAMHOST_API_URL: emu.url,
         DREAMHOST_MAX_ATTEMPTS: "4",
         DREAMHOST_BACKOFF_MS: "5",
-        DREAMHOST_TIMEOUT_MS: "400",
+        // Generous: a loopback answer on a loaded CI machine must never time out by accident
+        // (tests of slow answers set their own, shorter timeout).
+        DREAMHOST_TIMEOUT_MS: "5000",
         ...overrides,
     });
 }

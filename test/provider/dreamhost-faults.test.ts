@@ -37,14 +37,18 @@ async function fullSequence(): Promise<void> {
     expect(emu.lines(ZONE)).toEqual([]);
 }
 
+/** Slow answers take SLOW_MS; the client then waits SLOW_TIMEOUT_MS (other answers are never that slow). */
+const SLOW_MS = 2500;
+const SLOW_TIMEOUT_MS = "1000";
+
 const FAULTS: [string, Fault, string | undefined][] = [
     ["rate limiting (slow_down_bucko)", { kind: "error", code: "slow_down_bucko", details: "dns-add_record: 2 per minute" }, "dns-add_record"],
     ["an internal error while updating the zone", { kind: "error", code: "internal_error_updating_zone" }, "dns-add_record"],
     ["an internal error while removing", { kind: "error", code: "internal_error_could_not_destroy_record" }, "dns-remove_record"],
     ["HTTP 500 on any call", { kind: "http", status: 500 }, undefined],
     ["HTTP 502 on a listing", { kind: "http", status: 502 }, "dns-list_records"],
-    ["an answer slower than the client waits (the add is applied anyway)", { kind: "slow", delayMs: 700 }, "dns-add_record"],
-    ["an answer slower than the client waits (the remove is applied anyway)", { kind: "slow", delayMs: 700 }, "dns-remove_record"],
+    ["an answer slower than the client waits (the add is applied anyway)", { kind: "slow", delayMs: SLOW_MS }, "dns-add_record"],
+    ["an answer slower than the client waits (the remove is applied anyway)", { kind: "slow", delayMs: SLOW_MS }, "dns-remove_record"],
     ["a connection dropped before the add is applied", { kind: "drop-before" }, "dns-add_record"],
     ["a connection dropped after the add is applied", { kind: "drop-after" }, "dns-add_record"],
     ["a connection dropped after the remove is applied", { kind: "drop-after" }, "dns-remove_record"],
@@ -53,6 +57,7 @@ const FAULTS: [string, Fault, string | undefined][] = [
 
 describe.each(FAULTS)("with %s", (_name, fault, cmd) => {
     test("create, update and delete still end with exactly the expected records", async () => {
+        if (fault.kind === "slow") pointAt(emu, { DREAMHOST_TIMEOUT_MS: SLOW_TIMEOUT_MS });
         // Every logical call of the sequence (of that command) meets the fault once, then its retry.
         emu.inject(fault, { cmd, times: 100, everyOther: true });
         await fullSequence();
