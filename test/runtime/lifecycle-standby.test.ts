@@ -4,7 +4,7 @@
  * or taken by a seed that died is never used (only remade), two seeds never get the same copy, and
  * the copy is remade in the background after each seed.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { layOutRelease } from "../../devenv/joomla-release";
@@ -119,17 +119,21 @@ describe("blueprint standby", () => {
 
     it("a seed waits for a refill in progress (the standby lock) rather than take a copy being made", async () => {
         const lock = path.join(p.root, "run/mokowaas/locks/blueprint-standby.lock");
-        const holder = spawn("flock", ["-x", lock, "sleep", "2"]);
-        const released = new Promise((res) => holder.on("close", res));
-        await new Promise((res) => setTimeout(res, 300));
         const t = await p.addTenant("delta");
         const admin = superUser("delta");
-        const t0 = Date.now();
+        const holder = spawn("flock", ["-x", lock, "sleep", "2"]);
+        const releasedAt = new Promise<number>((res) => holder.on("close", () => res(Date.now())));
+        // Wait until the holder really has the lock (flock -n fails while it is held).
+        for (let i = 0; spawnSync("flock", ["-n", lock, "true"]).status === 0; i++) {
+            expect(i, "the holder took the lock").toBeLessThan(100);
+            await new Promise((res) => setTimeout(res, 50));
+        }
         const r = await p.cliAsync(["tenant", "seed", t.name], JSON.stringify(admin));
+        const seededAt = Date.now();
         expect(r.status, r.stderr).toBe(0);
-        expect(Date.now() - t0).toBeGreaterThanOrEqual(1_200);
+        // The seed could only finish once the holder had let go of the lock.
+        expect(seededAt).toBeGreaterThanOrEqual(await releasedAt);
         expect(r.stdout).toContain("(standby copy)");
-        await released;
         await expectSeeded(t, admin);
         p.waitForStandby();
     });
