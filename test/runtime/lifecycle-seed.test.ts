@@ -11,6 +11,18 @@ import { passwordVerify, superUser, TestPlatform, type TenantInfo } from "./life
 
 describe("blueprint and tenant seed", () => {
     let p: TestPlatform;
+
+    /** A refused seed changed nothing: no table, and the tenant is still provisioning. */
+    const expectUntouched = async (t: TenantInfo) => {
+        const c = await p.query(t.database);
+        try {
+            const [tables] = await c.query<any[]>("SHOW TABLES");
+            expect(tables).toHaveLength(0);
+        } finally {
+            await c.end();
+        }
+        expect(p.entry(t.name)?.state).toBe("provisioning");
+    };
     let release: string;
     let acme: TenantInfo;
     let globex: TenantInfo;
@@ -99,14 +111,7 @@ describe("blueprint and tenant seed", () => {
         expect(r.stderr).toContain("username:");
         expect(r.stderr).toContain("email:");
         expect(r.stderr).toContain("password: must be at least 12 characters");
-        const c = await p.query(t.database);
-        try {
-            const [tables] = await c.query<any[]>("SHOW TABLES");
-            expect(tables).toHaveLength(0);
-        } finally {
-            await c.end();
-        }
-        expect(p.entry("initech")?.state).toBe("provisioning");
+        await expectUntouched(t);
     });
 
     it("finishes a seed that died half-way: staging tables are dropped and the copy runs again", async () => {
@@ -132,16 +137,6 @@ describe("blueprint and tenant seed", () => {
             return "$2a$" + r.stdout.slice(4);
         };
         const seedRaw = (t: TenantInfo, admin: Record<string, unknown>) => p.cli(["tenant", "seed", t.name], JSON.stringify(admin));
-        const expectUntouched = async (t: TenantInfo) => {
-            const c = await p.query(t.database);
-            try {
-                const [tables] = await c.query<any[]>("SHOW TABLES");
-                expect(tables).toHaveLength(0);
-            } finally {
-                await c.end();
-            }
-            expect(p.entry(t.name)?.state).toBe("provisioning");
-        };
 
         it("stores the $2a$ hash as given, and PHP's password_verify accepts it with the password", async () => {
             const t = await p.addTenant("hooli");
