@@ -46,7 +46,7 @@ export function caddyCaFile(dir: string): string {
 
 export async function startCaddy(opts: CaddyOptions): Promise<Caddy> {
     const bin = which("caddy");
-    if (!bin) throw new Error("Caddy is not installed: run `bash scripts/install-test-deps.sh` (needs caddy)");
+    if (!bin) throw new Error("Caddy is not installed: run `bash scripts/setup.sh` (installs Debian's caddy)");
     const [httpPort, httpsPort, askPort] = opts.ports
         ? [opts.ports.http, opts.ports.https, opts.ports.ask]
         : [await freePort(), await freePort(), await freePort()];

@@ -1,5 +1,5 @@
 /**
- * The background services of `npm run local`: MariaDB, PHP-FPM (workers as www-data) and Caddy
+ * The background services of `npm run local`: MySQL, PHP-FPM (workers as www-data) and Caddy
  * (its local CA), plus sshd for the Pulumi mode. Each runs as a daemon with its pid file and
  * state under the local state folder. Starting is idempotent: a service already running with the
  * same parameters is left alone; one that died or whose parameters changed is (re)started.
@@ -8,14 +8,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { caddyCaFile, startCaddy } from "./caddy";
 import type { LocalSettings } from "./local-settings";
-import { startMariaDbServer } from "./mariadb";
+import { MYSQLD_PROCESS, startMySqlServer } from "./mysql";
 import { startPhpFpm } from "./php-fpm";
 import { waitForPort } from "./ports";
 import { runningPid, stopPid } from "./process";
 import { PHP_USER, makeTraversable } from "./server-cli";
 import { startSshd } from "./sshd";
 
-export type ServiceName = "mariadb" | "php-fpm" | "caddy" | "sshd";
+export type ServiceName = "mysql" | "php-fpm" | "caddy" | "sshd";
 
 interface ServiceDef {
     name: ServiceName;
@@ -33,9 +33,9 @@ function services(s: LocalSettings): ServiceDef[] {
     const p = s.paths;
     return [
         {
-            name: "mariadb", dir: p.mysql, pidFile: path.join(p.mysql, "mariadb.pid"), processName: "mariadbd", port: s.ports.mysql,
+            name: "mysql", dir: p.mysql, pidFile: path.join(p.mysql, "mysqld.pid"), processName: MYSQLD_PROCESS, port: s.ports.mysql,
             params: { port: s.ports.mysql },
-            start: async () => void (await startMariaDbServer(p.mysql, { port: s.ports.mysql, daemon: true })),
+            start: async () => void (await startMySqlServer(p.mysql, { port: s.ports.mysql, daemon: true })),
         },
         {
             name: "php-fpm", dir: p.fpm, pidFile: path.join(p.fpm, "php-fpm.pid"), processName: "php-fpm", port: s.ports.fpm,
@@ -95,10 +95,10 @@ export async function ensureServices(s: LocalSettings, names: ServiceName[]): Pr
 }
 
 function portVar(name: ServiceName): string {
-    return { mariadb: "MYSQL", "php-fpm": "FPM", caddy: "HTTPS", sshd: "SSH" }[name];
+    return { mysql: "MYSQL", "php-fpm": "FPM", caddy: "HTTPS", sshd: "SSH" }[name];
 }
 
-/** Stops every service that runs (Caddy first, MariaDB last); returns one line per service. */
+/** Stops every service that runs (Caddy first, MySQL last); returns one line per service. */
 export async function stopServices(s: LocalSettings): Promise<string[]> {
     const lines: string[] = [];
     for (const svc of services(s).reverse()) {

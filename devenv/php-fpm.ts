@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { freePort, waitForPort } from "./ports";
-import { launch, which } from "./process";
+import { launch } from "./process";
+import { serverPath, toolchain } from "./toolchain";
 
 export const POOL_TEMPLATE = path.resolve(__dirname, "../runtime/php-fpm/mokowaas.conf");
 
@@ -32,11 +33,9 @@ export interface PhpFpmOptions {
     daemon?: boolean;
 }
 
+/** The toolchain's PHP-FPM (PHP >= 8.3, Joomla 6's minimum). */
 export function fpmBinary(): string {
-    const bin = which("php-fpm8.2") ?? which("php-fpm8.3") ?? which("php-fpm")
-        ?? ["/usr/sbin/php-fpm8.2", "/usr/sbin/php-fpm8.3"].find((f) => fs.existsSync(f));
-    if (!bin) throw new Error("php-fpm is not installed: run `bash scripts/install-test-deps.sh` (needs php8.2-fpm)");
-    return bin;
+    return toolchain().php.fpm;
 }
 
 /** The template with `key = value` lines replaced by key (one setting per line, as the file promises). */
@@ -65,6 +64,7 @@ export async function startPhpFpm(opts: PhpFpmOptions): Promise<PhpFpm> {
         "listen.owner": user, "listen.group": user,
         "pm": "static", "pm.max_children": "8",
         "env[MOKOWAAS_ROOT]": opts.root,
+        "env[PATH]": serverPath(),
         "php_admin_value[error_log]": errorLog,
         ...opts.overrides,
     });

@@ -1,10 +1,12 @@
 /**
  * Running the server CLI (`runtime/bin/mokowaas`) of this checkout against a MOKOWAAS_ROOT, with
- * stdin for secrets, as the control plane does over SSH.
+ * stdin for secrets, as the control plane does over SSH: the toolchain's PHP, with its PHP and MySQL
+ * client folders first on PATH (what a server has).
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { serverPath, toolchain } from "./toolchain";
 
 export const MOKOWAAS_BIN = path.resolve(__dirname, "../runtime/bin/mokowaas");
 export const PHP_USER = "www-data";
@@ -17,8 +19,8 @@ export interface CliResult {
 
 /** Runs the server CLI against `root` (synchronously), stdin as given. */
 export function mokowaas(root: string, args: string[], input = "", env: Record<string, string> = {}): CliResult {
-    const r = spawnSync("php", [MOKOWAAS_BIN, ...args], {
-        input, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root, ...env },
+    const r = spawnSync(toolchain().php.bin, [MOKOWAAS_BIN, ...args], {
+        input, encoding: "utf8", env: { PATH: serverPath(), MOKOWAAS_ROOT: root, ...env },
     });
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
@@ -26,8 +28,8 @@ export function mokowaas(root: string, args: string[], input = "", env: Record<s
 /** The same, as a child process (for concurrency tests). */
 export function mokowaasAsync(root: string, args: string[], input = ""): Promise<CliResult> {
     return new Promise((resolve, reject) => {
-        const child = spawn("php", [MOKOWAAS_BIN, ...args], {
-            env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root },
+        const child = spawn(toolchain().php.bin, [MOKOWAAS_BIN, ...args], {
+            env: { PATH: serverPath(), MOKOWAAS_ROOT: root },
         });
         let stdout = "";
         let stderr = "";
@@ -42,8 +44,8 @@ export function mokowaasAsync(root: string, args: string[], input = ""): Promise
 /** Runs PHP code with the data plane's classes loaded (e.g. Registry::setState, which has no verb). */
 export function php(root: string, code: string): CliResult {
     const autoload = path.resolve(__dirname, "../runtime/src/autoload.php");
-    const r = spawnSync("php", ["-r", `require ${JSON.stringify(autoload)}; ${code}`], {
-        encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root },
+    const r = spawnSync(toolchain().php.bin, ["-r", `require ${JSON.stringify(autoload)}; ${code}`], {
+        encoding: "utf8", env: { PATH: serverPath(), MOKOWAAS_ROOT: root },
     });
     return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

@@ -26,7 +26,7 @@ function keygen(file: string, comment: string): void {
 
 export async function startSshd(opts: SshdOptions): Promise<{ pid: number }> {
     const bin = ["/usr/sbin/sshd", "/usr/bin/sshd"].find((f) => fs.existsSync(f));
-    if (!bin) throw new Error("sshd is not installed: run `bash scripts/install-test-deps.sh` (needs openssh-server)");
+    if (!bin) throw new Error("sshd is not installed: run `bash scripts/setup.sh` (installs openssh-server)");
     fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     // sshd's privilege separation folder (created by the Debian service, which is not running here).
     fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });

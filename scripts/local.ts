@@ -3,7 +3,7 @@
  * machine as a MokoWaaS server with two demo tenants (devenv/tenants/). docs/local.md has the
  * details.
  *
- * up: starts MariaDB, PHP-FPM and Caddy as daemons (state in .cache/local/), then provisions the
+ * up: starts MySQL, PHP-FPM and Caddy as daemons (state in .cache/local/), then provisions the
  * platform `local` and the demo tenants — with `pulumi up` when the whole Pulumi engine is here,
  * otherwise (and it says so loudly) WITHOUT Pulumi, by running the same server steps and CLI verbs
  * in the order the platform and tenant stacks would. Prints URLs, curl lines and admin logins.
@@ -68,7 +68,7 @@ function printSites(s: LocalSettings, sites: SiteInfo[], mode: string): void {
 }
 
 async function upWithoutPulumi(s: LocalSettings, pkg: StandinPackage, tenants: TenantSpec[]): Promise<SiteInfo[]> {
-    for (const l of await ensureServices(s, ["mariadb", "php-fpm", "caddy"])) say(`  ${l}`);
+    for (const l of await ensureServices(s, ["mysql", "php-fpm", "caddy"])) say(`  ${l}`);
     say("platform local (server steps of infra/platform.ts, run here with sh):");
     const platform = provisionPlatform(s, pkg, (l) => say(l));
     const sites: SiteInfo[] = [];
@@ -81,7 +81,7 @@ async function upWithoutPulumi(s: LocalSettings, pkg: StandinPackage, tenants: T
 }
 
 async function upWithEngine(s: LocalSettings, pkg: StandinPackage, tenants: TenantSpec[]): Promise<SiteInfo[]> {
-    for (const l of await ensureServices(s, ["mariadb", "php-fpm", "caddy", "sshd"])) say(`  ${l}`);
+    for (const l of await ensureServices(s, ["mysql", "php-fpm", "caddy", "sshd"])) say(`  ${l}`);
     if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
         say(`PULUMI_CONFIG_PASSPHRASE is not set: the local stacks use the local-only passphrase "${LOCAL_PASSPHRASE}"`);
     }

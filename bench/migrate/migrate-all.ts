@@ -9,7 +9,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { adminConnection, startMariaDb } from "../../devenv/mariadb";
+import { adminConnection, startMySql } from "../../devenv/mysql";
 import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform, type TenantInfo } from "../../test/runtime/lifecycle-harness";
 
@@ -22,7 +22,7 @@ async function main() {
     const fromSchema = { "6.0.0": "6.0.0-2025-10-11", "5.4.5": "5.4.0-2025-08-02" }[from];
     if (!fromSchema) throw new Error("start release must be 6.0.0 or 5.4.5");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-bench-db-"));
-    const db = await startMariaDb(dir);
+    const db = await startMySql(dir);
     const { stop, ...info } = db;
     const p = new TestPlatform(info);
     try {

@@ -5,6 +5,7 @@
  * page measures itself (hrtime from its first line to the third JConfig), so FPM and HTTP overhead
  * stay out of the ratio. Not a test: `npx tsx bench/resolve/run.ts`, numbers in docs/bench-data-plane.md.
  */
+import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as https from "node:https";
@@ -18,7 +19,7 @@ const PER_ROUND = Number(process.env.PER_ROUND ?? 300);
 const COUNTS = (process.env.COUNTS ?? "10,1000,10000").split(",").map(Number);
 
 export function seedTenants(root: string, count: number): void {
-    const r = spawnSync("php", [path.join(__dirname, "seed.php"), String(count)], { encoding: "utf8", env: { ...process.env, MOKOWAAS_ROOT: root } });
+    const r = spawnSync(phpBin(), [path.join(__dirname, "seed.php"), String(count)], { encoding: "utf8", env: { ...process.env, MOKOWAAS_ROOT: root } });
     if (r.status !== 0) throw new Error(`seed failed: ${r.stderr}`);
 }
 

@@ -1,7 +1,7 @@
 /**
  * Benchmark (not a test): seeding one tenant from the blueprint (`mokowaas tenant seed`) vs loading
  * Joomla's three install SQL files into an empty database. Every side runs as a fresh PHP process
- * against a private MariaDB, round by round so machine noise hits all alike. Per round:
+ * against a private MySQL, round by round so machine noise hits all alike. Per round:
  *  - seed, standby ready: what the caller of `tenant seed` waits for (the ready standby copy moved
  *    in by one RENAME TABLE; the copy's refill then runs in a detached child, not timed here),
  *    sent "passwordHash" (the control plane's way) and, for comparison, "password";
@@ -13,11 +13,12 @@
  *    the control plane sends RandomPassword.bcryptHash).
  * Run: npx tsx bench/seed/seed-vs-install.ts [rounds]
  */
+import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { adminConnection, startMariaDb } from "../../devenv/mariadb";
+import { adminConnection, startMySql } from "../../devenv/mysql";
 import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform, type TenantInfo, superUser } from "../../test/runtime/lifecycle-harness";
 
@@ -25,7 +26,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 /** A `$2a$10$` hash like Go's bcrypt (the Pulumi random provider) makes, from PHP's `$2y$` (same algorithm). */
 function bcryptHash(password: string): string {
-    const r = spawnSync("php", ["-r", 'echo password_hash(stream_get_contents(STDIN), PASSWORD_BCRYPT, ["cost" => 10]);'], { input: password, encoding: "utf8" });
+    const r = spawnSync(phpBin(), ["-r", 'echo password_hash(stream_get_contents(STDIN), PASSWORD_BCRYPT, ["cost" => 10]);'], { input: password, encoding: "utf8" });
     if (r.status !== 0 || !r.stdout.startsWith("$2y$10$")) throw new Error(`password_hash failed: ${r.stderr}`);
     return "$2a$" + r.stdout.slice(4);
 }
@@ -41,7 +42,7 @@ function timed(run: () => { status: number | null; stderr: string; stdout?: stri
 async function main() {
     const rounds = Number(process.argv[2] ?? 7);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-bench-db-"));
-    const db = await startMariaDb(dir);
+    const db = await startMySql(dir);
     const { stop, ...info } = db;
     const p = new TestPlatform(info);
     const standby = `${p.blueprintDb}_standby`;
@@ -93,12 +94,12 @@ async function main() {
             const conn = await adminConnection(info);
             const name = `bench_install_${p.id}_${i}`;
             await conn.query(`CREATE DATABASE ${name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
-            cols.install.push(timed(() => spawnSync("php", [path.join(__dirname, "load-install-sql.php"), release, name, "jos_"], { env: p.env(), encoding: "utf8" }), "install SQL").ms);
+            cols.install.push(timed(() => spawnSync(phpBin(), [path.join(__dirname, "load-install-sql.php"), release, name, "jos_"], { env: p.env(), encoding: "utf8" }), "install SQL").ms);
             await conn.query(`DROP DATABASE ${name}`);
             await conn.end();
 
-            cols.php.push(timed(() => spawnSync("php", ["-r", "exit(0);"], { encoding: "utf8" }), "php").ms);
-            const h = spawnSync("php", ["-r", '$t = hrtime(true); password_hash("correct horse battery staple", PASSWORD_BCRYPT); echo (hrtime(true) - $t) / 1e6;'], { encoding: "utf8" });
+            cols.php.push(timed(() => spawnSync(phpBin(), ["-r", "exit(0);"], { encoding: "utf8" }), "php").ms);
+            const h = spawnSync(phpBin(), ["-r", '$t = hrtime(true); password_hash("correct horse battery staple", PASSWORD_BCRYPT); echo (hrtime(true) - $t) / 1e6;'], { encoding: "utf8" });
             cols.bcrypt.push(Number(h.stdout));
         }
         const row = (label: string, xs: number[]) => console.log(`| ${label} | ${median(xs).toFixed(0)} ms | ${xs.map((x) => x.toFixed(0)).join(", ")} |`);

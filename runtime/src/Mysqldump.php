@@ -5,7 +5,9 @@ namespace MokoWaaS;
 
 /**
  * mysqldump and mysql with the platform's admin account. The credentials go into a temporary 0600
- * option file (`--defaults-extra-file`) removed right after: never argv, never the environment.
+ * option file removed right after: never argv, never the environment. It is the only option file
+ * read (`--defaults-file`): a host's my.cnf cannot redirect the connection, and a client wrapper
+ * that pins its own option file steps aside (MySQL ignores --defaults-extra-file under one).
  */
 final class Mysqldump
 {
@@ -38,13 +40,15 @@ final class Mysqldump
 
     /**
      * A consistent dump of one database (InnoDB snapshot: --single-transaction), no CREATE DATABASE.
+     * Without GTID_PURGED: MySQL 8+ has GTIDs on, and a dump that sets them cannot be loaded back
+     * into the server it came from (restore, clone).
      *
      * @param array{host: string, port: int, socket: ?string, user: string, password: string} $mysql
      */
     public static function dump(array $mysql, string $database, string $outFile): void
     {
         self::withDefaultsFile($mysql, dirname($outFile), static function (string $cnf) use ($database, $outFile): void {
-            self::run(['mysqldump', "--defaults-extra-file=$cnf", '--single-transaction', '--quick', '--triggers', '--hex-blob',
+            self::run(['mysqldump', "--defaults-file=$cnf", '--single-transaction', '--set-gtid-purged=OFF', '--quick', '--triggers', '--hex-blob',
                 '--no-tablespaces', '--skip-dump-date', '--default-character-set=utf8mb4', "--result-file=$outFile", '--', $database], null, 'mysqldump');
         });
     }
@@ -53,7 +57,7 @@ final class Mysqldump
     public static function load(array $mysql, string $database, string $inFile): void
     {
         self::withDefaultsFile($mysql, dirname($inFile), static function (string $cnf) use ($database, $inFile): void {
-            self::run(['mysql', "--defaults-extra-file=$cnf", '--default-character-set=utf8mb4', '--binary-mode', $database], $inFile, 'mysql (loading the dump)');
+            self::run(['mysql', "--defaults-file=$cnf", '--default-character-set=utf8mb4', '--binary-mode', $database], $inFile, 'mysql (loading the dump)');
         });
     }
 

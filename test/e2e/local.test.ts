@@ -1,5 +1,5 @@
 /**
- * The README's first command for real: `npm run local` brings up MariaDB, PHP-FPM, Caddy, the
+ * The README's first command for real: `npm run local` brings up MySQL, PHP-FPM, Caddy, the
  * platform `local` and the demo tenants (a private instance: its own state folder, free ports and
  * a copy of devenv/tenants, so a developer's running instance is untouched); every site is then
  * checked over HTTPS through Caddy, with the CA and curl lines it printed; `online: true` and a
@@ -144,7 +144,7 @@ describe("npm run local", () => {
         expect(status).toMatch(/tenant acme: ready, online/);
         const down = await local("down");
         expect(down).toMatch(/caddy: stopped/);
-        expect(down).toMatch(/mariadb: stopped/);
+        expect(down).toMatch(/mysql: stopped/);
         for (const p of [ports.https, ports.http, ports.mysql, ports.fpm]) {
             await expect(waitForPort(p, "127.0.0.1", 0), `port ${p}`).rejects.toThrow();
         }

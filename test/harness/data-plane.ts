@@ -9,7 +9,7 @@ import * as path from "node:path";
 import * as tls from "node:tls";
 import type { RegistryEntry } from "../../components/tenant";
 import { startCaddy, type Caddy } from "../../devenv/caddy";
-import { adminConnection, type MariaDbInfo } from "../../devenv/mariadb";
+import { adminConnection, type MySqlInfo } from "../../devenv/mysql";
 import { startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
 import { PHP_USER, check, makeTraversable, mokowaas, php, type CliResult } from "../../devenv/server-cli";
 import { markerSql, writeStandinRelease } from "../../devenv/standin-docroot";
@@ -24,7 +24,7 @@ export type TenantEntry = Omit<RegistryEntry, "comingSoon" | "backup"> & {
 };
 
 /** A platform root with config and the bootstrapped stand-in release as `current` (no services). */
-export function preparePlatform(root: string, db: MariaDbInfo): { release: string } {
+export function preparePlatform(root: string, db: MySqlInfo): { release: string } {
     fs.mkdirSync(root, { recursive: true });
     makeTraversable(root);
     check(mokowaas(root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
@@ -48,7 +48,7 @@ export interface DataPlane {
     stop(): Promise<void>;
 }
 
-export async function startDataPlane(dir: string, db: MariaDbInfo): Promise<DataPlane> {
+export async function startDataPlane(dir: string, db: MySqlInfo): Promise<DataPlane> {
     const root = path.join(dir, "root");
     const { release } = preparePlatform(root, db);
     const fpm = await startPhpFpm({ dir: path.join(dir, "fpm"), root });
@@ -77,7 +77,7 @@ export function tenantHosts(tenant: string) {
  * Creates the tenant's database and user (granted on that database only) with a marker row, and
  * returns its registry entry (not yet put). The image path mimics what seeding writes to com_media.
  */
-export async function createTenantDb(db: MariaDbInfo, tenant: string, extra: Partial<TenantEntry> = {}): Promise<TenantEntry> {
+export async function createTenantDb(db: MySqlInfo, tenant: string, extra: Partial<TenantEntry> = {}): Promise<TenantEntry> {
     const name = `t_${tenant.replace(/-/g, "_")}`;
     const password = `pw-${tenant}-${Math.random().toString(36).slice(2)}`;
     const prefix = "jx_";

@@ -1,8 +1,9 @@
 /**
  * The tenant-aware Joomla bootstrap through real Caddy (local CA, on-demand TLS), PHP-FPM (root
- * master, www-data workers) and MariaDB: each request goes host -> tenant -> that tenant's
+ * master, www-data workers) and MySQL: each request goes host -> tenant -> that tenant's
  * database, proven by the marker row the stand-in release prints.
  */
+import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
@@ -19,7 +20,7 @@ const entries: Record<string, TenantEntry> = {};
 
 beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-bootstrap-"));
-    const db = inject("mariadb");
+    const db = inject("mysql");
     plane = await startDataPlane(dir, db);
     entries.alpha = await createTenantDb(db, "alpha", { comingSoon: { title: "Alpha <opens> soon", message: "Spring 2027." } });
     entries.beta = await createTenantDb(db, "beta", { online: true });
@@ -188,7 +189,7 @@ describe("tenants not ready and unknown hosts", () => {
 });
 
 describe("CLI", () => {
-    const cli = (env: Record<string, string>) => spawnSync("php", [path.join(plane.release, "cli/joomla.php")], {
+    const cli = (env: Record<string, string>) => spawnSync(phpBin(), [path.join(plane.release, "cli/joomla.php")], {
         encoding: "utf8", env: { PATH: process.env.PATH ?? "", MOKOWAAS_ROOT: plane.root, ...env },
     });
 

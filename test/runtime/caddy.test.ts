@@ -17,7 +17,7 @@ let plane: DataPlane;
 
 beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-caddy-"));
-    const db = inject("mariadb");
+    const db = inject("mysql");
     plane = await startDataPlane(dir, db);
     for (const t of ["alpha", "beta"]) {
         check(putEntry(plane.root, await createTenantDb(db, t, { online: true })), `put ${t}`);

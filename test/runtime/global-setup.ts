@@ -1,24 +1,24 @@
 /**
- * Runtime tier: one real MariaDB for all runtime test files (each file uses its own databases),
- * started here and stopped after the run. Test files read it with `inject("mariadb")`.
+ * Runtime tier: one real MySQL for all runtime test files (each file uses its own databases),
+ * started here and stopped after the run. Test files read it with `inject("mysql")`.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { TestProject } from "vitest/node";
-import { startMariaDb, type MariaDbInfo } from "../../devenv/mariadb";
+import { startMySql, type MySqlInfo } from "../../devenv/mysql";
 
 declare module "vitest" {
     export interface ProvidedContext {
-        mariadb: MariaDbInfo;
+        mysql: MySqlInfo;
     }
 }
 
 export default async function setup(project: TestProject) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-mariadb-"));
-    const db = await startMariaDb(dir);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-mysql-"));
+    const db = await startMySql(dir);
     const { stop, ...info } = db;
-    project.provide("mariadb", info);
+    project.provide("mysql", info);
     return async () => {
         await stop();
         fs.rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,7 @@ let plane: DataPlane;
 
 /** Points the platform config at the HTTPS port of the test's Caddy and (optionally) its CA. */
 function platformInit(caFile?: string): void {
-    const db = inject("mariadb");
+    const db = inject("mysql");
     check(mokowaas(plane.root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
         "--mysql-user", db.adminUser, "--php-user", PHP_USER, "--web-url", `https://127.0.0.1:${plane.caddy.httpsPort}`,
         ...(caFile ? ["--ca-file", caFile] : [])], db.adminPassword), "platform init");
@@ -32,7 +32,7 @@ const checksOf = (out: any, tenant: string) => out.tenants.find((t: any) => t.te
 
 beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-health-https-"));
-    const db = inject("mariadb");
+    const db = inject("mysql");
     plane = await startDataPlane(dir, db);
     const live = await createTenantDb(db, "hlive", { online: true });
     const soon = await createTenantDb(db, "hsoon");

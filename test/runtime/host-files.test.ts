@@ -44,7 +44,7 @@ echo json_encode(['fast' => $fast, 'server' => $server, 'cache' => JPATH_CACHE, 
 
 beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-host-files-"));
-    plane = await startDataPlane(dir, inject("mariadb"));
+    plane = await startDataPlane(dir, inject("mysql"));
     fs.mkdirSync(path.join(plane.release, "hf"), { mode: 0o755 });
     fs.writeFileSync(path.join(plane.release, "hf", "dump.php"), DUMP, { mode: 0o644 });
 });

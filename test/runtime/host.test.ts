@@ -2,6 +2,7 @@
  * runtime/src/Host.php, the one host normalizer: rows of [raw Host, expected normal form or null
  * (= 400)], run through the real PHP in one process.
  */
+import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
@@ -12,7 +13,7 @@ function normalizeAll(raws: string[]): (string | null)[] {
     const code = `require ${JSON.stringify(HOST_PHP)};
         $in = json_decode(stream_get_contents(STDIN), true);
         echo json_encode(array_map(fn ($h) => MokoWaaS\\Host::normalize(base64_decode($h)), $in));`;
-    const r = spawnSync("php", ["-r", code], { input: JSON.stringify(raws.map((h) => Buffer.from(h, "latin1").toString("base64"))), encoding: "utf8" });
+    const r = spawnSync(phpBin(), ["-r", code], { input: JSON.stringify(raws.map((h) => Buffer.from(h, "latin1").toString("base64"))), encoding: "utf8" });
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout);
 }
@@ -54,7 +55,7 @@ describe("Host::normalize", () => {
     test("Host::problem accepts only the normal form the registry stores", () => {
         const code = `require ${JSON.stringify(HOST_PHP)};
             echo json_encode([MokoWaaS\\Host::problem('acme.example.com'), MokoWaaS\\Host::problem('Acme.example.com'), MokoWaaS\\Host::problem('1.2.3.4')]);`;
-        const [ok, upper, ip] = JSON.parse(spawnSync("php", ["-r", code], { encoding: "utf8" }).stdout);
+        const [ok, upper, ip] = JSON.parse(spawnSync(phpBin(), ["-r", code], { encoding: "utf8" }).stdout);
         expect(ok).toBeNull();
         expect(upper).toContain('must be written in normal form: "acme.example.com"');
         expect(ip).toContain("is not a host name");

@@ -30,7 +30,7 @@ describe("backup, restore, clone, prune, offboard", () => {
     };
 
     beforeAll(async () => {
-        p = new TestPlatform(inject("mariadb"));
+        p = new TestPlatform(inject("mysql"));
         const release = layOutRelease("6.0.4", path.join(p.root, "release"));
         expect(p.cli(["blueprint", "create", "--sql-only", "--release", release, "--database", p.blueprintDb]).status).toBe(0);
         acme = await p.addTenant("acme", { online: true });

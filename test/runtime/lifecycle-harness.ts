@@ -1,15 +1,16 @@
 /**
  * A private MokoWaaS server for lifecycle tests: its own MOKOWAAS_ROOT in a temp folder, the platform
- * config pointing at the shared test MariaDB, tenants with their own database and user, and the
+ * config pointing at the shared test MySQL, tenants with their own database and user, and the
  * real CLI run as a child process (stdin for secrets, as the control plane does).
  */
+import { phpBin, serverPath } from "../../devenv/toolchain";
 import { spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { MariaDbInfo } from "../../devenv/mariadb";
-import { adminConnection } from "../../devenv/mariadb";
+import type { MySqlInfo } from "../../devenv/mysql";
+import { adminConnection } from "../../devenv/mysql";
 import { borgEnv, writePassphrase } from "../../devenv/borg";
 
 export const CLI = path.resolve(__dirname, "../../runtime/bin/mokowaas");
@@ -32,13 +33,13 @@ export interface TenantInfo {
 export class TestPlatform {
     readonly root: string;
     readonly repo: string;
-    /** Unique per platform: every test file shares one MariaDB. */
+    /** Unique per platform: every test file shares one MySQL. */
     readonly id = crypto.randomBytes(3).toString("hex");
     readonly blueprintDb: string;
     private readonly databases: string[] = [];
     private readonly users: string[] = [];
 
-    constructor(readonly db: MariaDbInfo, extraInit: string[] = []) {
+    constructor(readonly db: MySqlInfo, extraInit: string[] = []) {
         this.root = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-life-"));
         this.repo = path.join(this.root, "var/backups/mokowaas/borg");
         this.blueprintDb = `bp_${this.id}`;
@@ -49,18 +50,18 @@ export class TestPlatform {
     }
 
     env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-        return { ...process.env, MOKOWAAS_ROOT: this.root, ...borgEnv(this.root), ...extra };
+        return { ...process.env, PATH: serverPath(), MOKOWAAS_ROOT: this.root, ...borgEnv(this.root), ...extra };
     }
 
     cli(args: string[], stdin = "", env: Record<string, string> = {}): CliResult {
-        const r = spawnSync("php", [CLI, ...args], { input: stdin, encoding: "utf8", env: this.env(env), timeout: 300_000 });
+        const r = spawnSync(phpBin(), [CLI, ...args], { input: stdin, encoding: "utf8", env: this.env(env), timeout: 300_000 });
         return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
     }
 
     /** The CLI as a running child, for concurrency tests. */
     cliAsync(args: string[], stdin = ""): Promise<CliResult> {
         return new Promise((resolve) => {
-            const child = spawn("php", [CLI, ...args], { env: this.env() });
+            const child = spawn(phpBin(), [CLI, ...args], { env: this.env() });
             let stdout = "";
             let stderr = "";
             child.stdout.on("data", (d) => (stdout += d));
@@ -166,7 +167,7 @@ export function superUser(tenant: string) {
 
 /** PHP's password_verify, run by PHP itself (the password travels on stdin). */
 export function passwordVerify(password: string, hash: string): boolean {
-    const r = spawnSync("php", ["-r", '$in = json_decode(stream_get_contents(STDIN), true); exit(password_verify($in[0], $in[1]) ? 0 : 1);'], {
+    const r = spawnSync(phpBin(), ["-r", '$in = json_decode(stream_get_contents(STDIN), true); exit(password_verify($in[0], $in[1]) ? 0 : 1);'], {
         input: JSON.stringify([password, hash]),
     });
     return r.status === 0;

@@ -8,7 +8,7 @@ import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminConnection } from "../../devenv/mariadb";
+import { adminConnection } from "../../devenv/mysql";
 import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
@@ -51,7 +51,7 @@ describe("health", () => {
             });
         });
         const hookBase = `http://127.0.0.1:${(hooks.address() as AddressInfo).port}`;
-        p = new TestPlatform(inject("mariadb"), [
+        p = new TestPlatform(inject("mysql"), [
             "--web-url", `http://127.0.0.1:${(web.address() as AddressInfo).port}`,
             "--hook-success", `${hookBase}/success`, "--hook-failure", `${hookBase}/failure`,
         ]);

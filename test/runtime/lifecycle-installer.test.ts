@@ -11,7 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { adminConnection } from "../../devenv/mariadb";
+import { adminConnection } from "../../devenv/mysql";
 import { layOutRelease } from "../../devenv/joomla-release";
 import { TestPlatform } from "./lifecycle-harness";
 
@@ -42,7 +42,7 @@ describe("blueprint create with the installer", () => {
     const log = path.join(os.tmpdir(), `stand-in-${process.pid}.json`);
 
     beforeAll(() => {
-        p = new TestPlatform(inject("mariadb"));
+        p = new TestPlatform(inject("mysql"));
         release = layOutRelease("6.0.4", path.join(p.root, "release"));
         fs.writeFileSync(path.join(release, "installation/joomla.php"), STAND_IN);
         // The stand-in declares a minimum this PHP meets (Joomla 6 itself needs 8.3).

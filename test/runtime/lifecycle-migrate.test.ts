@@ -33,7 +33,7 @@ describe("migrate from 6.0.0 to 6.0.4", () => {
     let tenants: TenantInfo[];
 
     beforeAll(async () => {
-        p = new TestPlatform(inject("mariadb"));
+        p = new TestPlatform(inject("mysql"));
         const r600 = layOutRelease("6.0.0", path.join(p.root, "r600"));
         r604 = layOutRelease("6.0.4", path.join(p.root, "r604"));
         expect(p.cli(["blueprint", "create", "--sql-only", "--release", r600, "--database", p.blueprintDb]).status).toBe(0);
@@ -153,7 +153,7 @@ describe("migrate from 5.4.5 to 6.0.4", () => {
     let p: TestPlatform;
 
     beforeAll(async () => {
-        p = new TestPlatform(inject("mariadb"));
+        p = new TestPlatform(inject("mysql"));
     });
     afterAll(async () => p?.cleanup());
 

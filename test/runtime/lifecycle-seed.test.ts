@@ -1,8 +1,9 @@
 /**
- * Blueprint and seeding against the real MariaDB with Joomla 6.0.4's own SQL: the blueprint is a
+ * Blueprint and seeding against the real MySQL with Joomla 6.0.4's own SQL: the blueprint is a
  * faithful fresh install, each tenant gets its own super user, and a live database is never
  * seeded over.
  */
+import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
@@ -29,7 +30,7 @@ describe("blueprint and tenant seed", () => {
     const admins = { acme: superUser("acme"), globex: superUser("globex") };
 
     beforeAll(async () => {
-        p = new TestPlatform(inject("mariadb"));
+        p = new TestPlatform(inject("mysql"));
         release = layOutRelease("6.0.4", path.join(p.root, "release-6.0.4"));
         acme = await p.addTenant("acme");
         globex = await p.addTenant("globex", { prefix: "gx7_" });
@@ -132,7 +133,7 @@ describe("blueprint and tenant seed", () => {
         // No bcrypt but PHP's is installed (no node package, no htpasswd): PHP's $2y$ rewritten to
         // $2a$, the prefix Go's bcrypt (Pulumi's random provider) writes; the algorithm is the same.
         const goStyleHash = (password: string): string => {
-            const r = spawnSync("php", ["-r", 'echo password_hash(stream_get_contents(STDIN), PASSWORD_BCRYPT, ["cost" => 10]);'], { input: password, encoding: "utf8" });
+            const r = spawnSync(phpBin(), ["-r", 'echo password_hash(stream_get_contents(STDIN), PASSWORD_BCRYPT, ["cost" => 10]);'], { input: password, encoding: "utf8" });
             if (r.status !== 0 || !r.stdout.startsWith("$2y$10$")) throw new Error(`php password_hash failed: ${r.stderr}`);
             return "$2a$" + r.stdout.slice(4);
         };

@@ -2,6 +2,7 @@
  * The SQL splitter that seeding and migrations run Joomla's files through (PHP, called as the
  * CLI does): quoted text, comments, CAN FAIL markers, DELIMITER, and the `#__` prefix rule.
  */
+import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,7 +10,7 @@ import { describe, expect, it } from "vitest";
 const autoload = path.resolve(__dirname, "../../runtime/src/autoload.php");
 
 function php(fn: "split" | "replacePrefix", ...args: string[]): any {
-    const r = spawnSync("php", ["-r", `require ${JSON.stringify(autoload)}; $a = json_decode(stream_get_contents(STDIN), true);
+    const r = spawnSync(phpBin(), ["-r", `require ${JSON.stringify(autoload)}; $a = json_decode(stream_get_contents(STDIN), true);
         echo json_encode(MokoWaaS\\SqlSplitter::${fn}(...$a));`], { input: JSON.stringify(args), encoding: "utf8" });
     if (r.status !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout);

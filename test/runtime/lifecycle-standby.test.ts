@@ -1,5 +1,5 @@
 /**
- * The blueprint's standby copy (BlueprintStandby) against the real MariaDB with Joomla 6.0.4's SQL:
+ * The blueprint's standby copy (BlueprintStandby) against the real MySQL with Joomla 6.0.4's SQL:
  * a fresh copy is moved into the tenant's database by `tenant seed`, a copy that is stale, half-made
  * or taken by a seed that died is never used (only remade), two seeds never get the same copy, and
  * the copy is remade in the background after each seed.
@@ -15,7 +15,7 @@ describe("blueprint standby", () => {
     let standby: string;
 
     beforeAll(async () => {
-        p = new TestPlatform(inject("mariadb"));
+        p = new TestPlatform(inject("mysql"));
         standby = `${p.blueprintDb}_standby`;
         const release = layOutRelease("6.0.4", path.join(p.root, "release-6.0.4"));
         const r = p.cli(["blueprint", "create", "--sql-only", "--release", release, "--database", p.blueprintDb]);

@@ -17,7 +17,7 @@ let root: string;
 beforeAll(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-registry-"));
     root = path.join(dir, "root");
-    preparePlatform(root, inject("mariadb"));
+    preparePlatform(root, inject("mysql"));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

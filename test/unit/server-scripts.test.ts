@@ -2,6 +2,8 @@
  * The platform's server scripts (infra/server-scripts.ts), run for real with sh in a temporary
  * root: a stand-in `php` records the server CLI calls, a stand-in MySQL client records its SQL.
  */
+import { fpmBinary } from "../../devenv/php-fpm";
+import { phpBin } from "../../devenv/toolchain";
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
@@ -223,7 +225,7 @@ describe("Borg passphrase", () => {
 });
 
 /** This machine's PHP, whose php-fpm<version> checks the pool as the server's would. */
-const PHP_VERSION = execFileSync("php", ["-r", 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;'], { encoding: "utf8" });
+const PHP_VERSION = execFileSync(phpBin(), ["-r", 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;'], { encoding: "utf8" });
 
 describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; systemctl recorded)", () => {
     let bin: string;
@@ -249,6 +251,8 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         fs.mkdirSync(bin, { recursive: true });
         // `is-active` answers "running" so the scripts reload rather than start.
         fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "$*" >> ${tmp}/systemctl.log\n`, { mode: 0o755 });
+        // A server has php-fpm<version> on PATH; here that is the toolchain's PHP-FPM.
+        fs.symlinkSync(fpmBinary(), path.join(bin, `php-fpm${PHP_VERSION}`));
         fs.mkdirSync(`${tmp}/php/fpm/pool.d`, { recursive: true });
         fs.writeFileSync(`${tmp}/php/fpm/php-fpm.conf`, `[global]\nerror_log = ${tmp}/php/fpm.log\ninclude = ${tmp}/php/fpm/pool.d/*.conf\n`);
     });

@@ -10,6 +10,7 @@
  * An empty root per run: every verb stops at the missing platform config, nothing outside it is
  * touched (`platform init` writes its config into that root).
  */
+import { phpBin } from "../../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -76,7 +77,7 @@ export function invocations(list: Registered[], cliPath: string): Invocation[] {
 function runCli(args: string[]): { status: number | null; stdout: string; stderr: string } {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-contract-"));
     try {
-        const r = spawnSync("php", [CLI, ...args], { input: "", encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root } });
+        const r = spawnSync(phpBin(), [CLI, ...args], { input: "", encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", MOKOWAAS_ROOT: root } });
         return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     } finally {
         fs.rmSync(root, { recursive: true, force: true });

@@ -3,6 +3,7 @@
  * inputs (secrets still marked), its parent and its dependencies, as the engine would see them.
  * Call `installMocks` before importing the program (pulumi.md: mocks first, one import per file).
  */
+import { phpBin } from "../../../devenv/toolchain";
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -55,7 +56,7 @@ export function mockBcryptHash(name: string): string {
     let hash = bcryptHashes.get(name);
     if (hash === undefined) {
         const salt = [...createHash("sha256").update(`salt:${name}`).digest()].slice(0, 22).map((b) => BCRYPT_ALPHABET[b % 64]).join("");
-        hash = execFileSync("php", ["-r", `echo crypt(stream_get_contents(STDIN), '$2a$04$${salt}');`], { input: mockPassword(name), encoding: "utf8" });
+        hash = execFileSync(phpBin(), ["-r", `echo crypt(stream_get_contents(STDIN), '$2a$04$${salt}');`], { input: mockPassword(name), encoding: "utf8" });
         if (!/^\$2a\$04\$[./A-Za-z0-9]{53}$/.test(hash)) throw new Error(`test: PHP crypt() gave no bcrypt hash for ${name}: ${hash}`);
         bcryptHashes.set(name, hash);
     }

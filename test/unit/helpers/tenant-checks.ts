@@ -1,4 +1,5 @@
 /** Policies every tenant stack must satisfy, shared by the per-tenant test files. */
+import { phpBin } from "../../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "vitest";
@@ -34,7 +35,7 @@ export function expectSeedSendsHash(list: Registered[], tenant: string, admin: {
     const sent = JSON.parse(seed.inputs.stdin);
     expect(sent).toEqual({ ...admin, passwordHash: mockBcryptHash(`${tenant}-admin-password`) });
     expect(sent.passwordHash).toMatch(/^\$2a\$\d\d\$[./A-Za-z0-9]{53}$/);
-    const verify = spawnSync("php", ["-r", '$in = json_decode(stream_get_contents(STDIN), true); exit(password_verify($in[0], $in[1]) ? 0 : 1);'], {
+    const verify = spawnSync(phpBin(), ["-r", '$in = json_decode(stream_get_contents(STDIN), true); exit(password_verify($in[0], $in[1]) ? 0 : 1);'], {
         input: JSON.stringify([password, sent.passwordHash]),
     });
     expect(verify.status, "password_verify(admin password, sent hash)").toBe(0);
