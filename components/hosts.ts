@@ -9,8 +9,8 @@ const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
  * Checks that `host` is a lowercase RFC 1123 name without a trailing dot, IDN written as
- * punycode, under a known public suffix. Returns a message that says what is wrong and how to
- * fix it, or undefined when the host is fine.
+ * punycode, under a public suffix from the ICANN section of the Public Suffix List. Returns a
+ * message that says what is wrong and how to fix it, or undefined when the host is fine.
  */
 export function hostProblem(host: string): string | undefined {
     if (host.length === 0) return "must not be empty";
@@ -32,10 +32,14 @@ export function hostProblem(host: string): string | undefined {
         }
     }
     if (/^[0-9]+$/.test(labels[labels.length - 1])) return `"${host}" looks like an IP address: use a host name`;
+    // tldts falls back to the last label as the public suffix for a TLD it does not know (local,
+    // test, notarealtld), with isIcann false: only ICANN's section of the list is real DNS.
+    // Private suffixes are ignored (allowPrivateDomains false), so foo.github.io counts as under io.
     const info = parse(host, { allowPrivateDomains: false });
-    if (!info.domain || (!info.isIcann && !info.publicSuffix)) {
-        return `"${host}" is not under a known public suffix (or is a public suffix itself)`;
+    if (!info.isIcann) {
+        return `"${host}" is not under a public suffix on ICANN's list (".${info.publicSuffix}" is not a top-level domain in public DNS): use a registered domain such as example.com`;
     }
+    if (!info.domain) return `"${host}" is a public suffix itself: use a domain registered under it, such as example.${host}`;
     return undefined;
 }
 

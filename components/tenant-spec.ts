@@ -146,19 +146,7 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
     const data: unknown = doc.toJS() ?? {};
     const parsed = TenantFile.safeParse(data);
     if (!parsed.success) {
-        for (const issue of parsed.error.issues) {
-            const where = issue.path.map(String).join(".");
-            if (issue.code === "unrecognized_keys") {
-                for (const key of issue.keys) add(where ? `${where}.${key}` : key, "unknown key (check its spelling against tenants/schema.json)");
-            } else if (issue.code === "invalid_type" && /received undefined/.test(issue.message)) {
-                add(where, `is required (${issue.expected})`);
-            } else if (issue.code === "invalid_type") {
-                const received = /received (\w+)/.exec(issue.message)?.[1];
-                add(where, `must be ${issue.expected === "boolean" ? "true or false" : `a ${issue.expected}`}${received ? `, not a ${received}` : ""}`);
-            } else {
-                add(where, issue.message);
-            }
-        }
+        for (const issue of parsed.error.issues) describeIssue(issue, data, add);
         return { problems };
     }
     const f = parsed.data;
@@ -201,6 +189,65 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
         else seen.set(h, field);
     }
     return problems.length > 0 ? { problems } : { spec, problems };
+}
+
+/**
+ * Turns one zod issue into problems a person can act on. An object left empty (`domains:` with no
+ * value) or left out is reported as the fields it lacks, `domains.production: is required`, since
+ * "must be an object" does not say what to write.
+ */
+function describeIssue(issue: z.core.$ZodIssue, data: unknown, add: (path: string, message: string) => void): void {
+    const where = issue.path.map(String).join(".");
+    if (issue.code === "unrecognized_keys") {
+        for (const key of issue.keys) add(where ? `${where}.${key}` : key, "unknown key (check its spelling against tenants/schema.json)");
+        return;
+    }
+    if (issue.code !== "invalid_type") return add(where, issue.message);
+
+    const value = valueAt(data, issue.path);
+    const wanted = issue.expected === "boolean" ? "true or false" : withArticle(issue.expected);
+    if (value !== undefined && value !== null) return add(where, `must be ${wanted}, not ${withArticle(kindOf(value))}`);
+
+    if (issue.expected === "object") {
+        // What parsing an empty object at this place misses is exactly what must be written there.
+        const missing = schemaAt(TenantFile, issue.path)?.safeParse({});
+        if (missing && !missing.success) {
+            for (const inner of missing.error.issues) describeIssue({ ...inner, path: [...issue.path, ...inner.path] }, data, add);
+            return;
+        }
+    }
+    if (value === undefined) return add(where, `is required (${issue.expected})`);
+    add(where, issue.expected === "object" ? "has no value: give its fields, or remove the key to use the defaults" : `has no value: write ${wanted}`);
+}
+
+function valueAt(data: unknown, path: PropertyKey[]): unknown {
+    let v = data;
+    for (const key of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+    return v;
+}
+
+/** The schema that validates the value at `path` inside `schema`, without its default or optional wrapper. */
+function schemaAt(schema: z.ZodType, path: PropertyKey[]): z.ZodType | undefined {
+    const bare = (s: z.ZodType): z.ZodType =>
+        s instanceof z.ZodDefault || s instanceof z.ZodOptional || s instanceof z.ZodNullable ? bare(s.unwrap() as z.ZodType) : s;
+    let s: z.ZodType | undefined = bare(schema);
+    for (const key of path) {
+        if (s instanceof z.ZodObject) s = (s.shape as Record<string, z.ZodType>)[String(key)];
+        else if (s instanceof z.ZodArray) s = s.element as z.ZodType;
+        else return undefined;
+        if (!s) return undefined;
+        s = bare(s);
+    }
+    return s;
+}
+
+function kindOf(value: unknown): string {
+    return Array.isArray(value) ? "array" : typeof value;
+}
+
+/** "an object", "an array", "a string". */
+function withArticle(noun: string): string {
+    return `${/^[aeiou]/.test(noun) ? "an" : "a"} ${noun}`;
 }
 
 /** Rules across files: one host belongs to one tenant only. */

@@ -9,8 +9,14 @@
  * (add the new value, then remove the old), except for a CNAME, which cannot share its name and
  * is removed first. A comment lives on the record itself, so changing only the comment re-adds the
  * record (a gap of one API call).
+ *
+ * Another client (the panel, a script, DreamHost itself) may change a name between our listing and
+ * our add or remove. Such races surface as API errors, and each is resolved from a fresh listing:
+ * an identical record is adopted, a blocking one is named in the error with the way out, a record
+ * already removed counts as removed.
  */
 import type * as pulumi from "@pulumi/pulumi";
+import { zoneOf } from "../hosts";
 import { addRecord, describe, listRecords, removeRecord, type ApiRecord } from "./client";
 import { dnsRecordConflictError, isDreamhostApiError } from "./errors";
 import {
@@ -53,18 +59,12 @@ export const dreamhostDnsProvider: pulumi.dynamic.ResourceProvider<Record<string
         const want = stateOf(inputs);
         const s = await settingsFor(this);
         const live = await listRecords(s);
-        const zone = zoneFor(live, want.record);
-        if (!zone) {
-            throw dnsRecordConflictError(
-                `Cannot create ${describe(want)}: its domain is not a zone in this DreamHost account. ` +
-                    "Add the domain in the DreamHost panel (DNS only is enough) or set the tenant's dns.provider to external; nothing was changed",
-            );
-        }
+        const zone = requireZone(live, want, "create");
         if (want.type === "CNAME" && zone === want.record) {
             throw dnsRecordConflictError(`Cannot create ${describe(want)}: ${zone} is a zone apex, where a CNAME is illegal; nothing was changed`);
         }
         refuseConflicts(live, want, "create");
-        await ensurePresent(s, live, want);
+        await ensurePresent(s, live, want, zone);
         return { id: idOf(want), outs: want };
     },
 
@@ -88,18 +88,19 @@ export const dreamhostDnsProvider: pulumi.dynamic.ResourceProvider<Record<string
         const to = stateOf(news);
         const s = await settingsFor(this);
         const live = await listRecords(s);
+        const zone = requireZone(live, to, "update");
         const old = findExact(live, from);
         if (old && !old.editable) throw notEditable(old, "update");
         const others = live.filter((r) => r !== old);
         refuseConflicts(others, to, "update");
 
         if (sameValue(to.type, from.value, to.value)) {
-            await ensurePresent(s, live, to); // comment only: re-adds the record
+            await ensurePresent(s, live, to, zone); // comment only: re-adds the record
         } else if (to.type === "CNAME") {
             if (old) await remove(s, old); // a CNAME cannot share its name, even for a moment
-            await ensurePresent(s, others, to);
+            await ensurePresent(s, others, to, zone);
         } else {
-            await ensurePresent(s, others, to); // new value first: the name never stops resolving
+            await ensurePresent(s, others, to, zone); // new value first: the name never stops resolving
             if (old) await remove(s, old);
         }
         return { outs: to };
@@ -149,17 +150,47 @@ function fromId(id: string): DnsRecordState | undefined {
     return m ? { record: m[1], type: m[2] as RecordType, value: "", comment: "" } : undefined;
 }
 
+/** The account's zone holding `want` (from the listing), or an error naming the zone expected and the way out. */
+function requireZone(live: ApiRecord[], want: DnsRecordState, verb: string): string {
+    const zone = zoneFor(live, want.record);
+    if (!zone) throw zoneMissing(want, expectedZone(want.record), verb, "nothing was changed");
+    return zone;
+}
+
+function zoneMissing(want: DnsRecordState, zone: string, verb: string, outcome: string): Error {
+    return dnsRecordConflictError(
+        `Cannot ${verb} ${describe(want)}: its domain ${zone} is not a zone in this DreamHost account. ` +
+            `Add ${zone} in the DreamHost panel (DNS only is enough) or set the tenant's dns.provider to external, then run again; ${outcome}`,
+    );
+}
+
+/** The zone a record belongs in when the account has none for it: its registrable domain. */
+function expectedZone(record: string): string {
+    try {
+        return zoneOf(record);
+    } catch {
+        return record;
+    }
+}
+
 function refuseConflicts(live: ApiRecord[], want: DnsRecordState, verb: string): void {
     const conflicts = conflictsFor(live, want);
-    if (conflicts.length === 0) return;
+    if (conflicts.length > 0) throw conflictError(want, conflicts, verb, "nothing was changed");
+}
+
+/** Names the records in the way of `want`, why they are, and the way out. */
+function conflictError(want: DnsRecordState, conflicts: ApiRecord[], verb: string, outcome: string): Error {
     const list = conflicts.map((r) => `${describe(r)}${r.editable ? "" : " (managed by DreamHost)"}`).join(", ");
-    throw dnsRecordConflictError(
-        `Cannot ${verb} ${describe(want)}: ${list} already at ${want.record}, and ` +
-            (want.type === "CNAME" || conflicts.some((r) => r.type === "CNAME")
-                ? "a CNAME cannot share its name with any other record. "
-                : "visitors would be split between two addresses. ") +
-            "Remove the other record in the DreamHost panel if it is stale, or change this tenant's DNS settings; nothing was changed",
-    );
+    const why =
+        want.type === "CNAME" || conflicts.some((r) => r.type === "CNAME")
+            ? "a CNAME cannot share its name with any other record. "
+            : (want.type === "A" || want.type === "AAAA") && conflicts.some((r) => r.type === want.type)
+              ? "visitors would be split between two addresses. "
+              : `DreamHost refuses another ${want.type} record next to one it manages. `;
+    const fix = conflicts.some((r) => !r.editable)
+        ? "DreamHost manages the other record: switch the domain to DNS-only hosting in the DreamHost panel, or change this tenant's DNS settings"
+        : "Remove the other record in the DreamHost panel if it is stale, or change this tenant's DNS settings";
+    return dnsRecordConflictError(`Cannot ${verb} ${describe(want)}: ${list} already at ${want.record}, and ${why}${fix}; ${outcome}`);
 }
 
 function notEditable(r: ApiRecord, verb: string): Error {
@@ -170,30 +201,50 @@ function notEditable(r: ApiRecord, verb: string): Error {
 }
 
 /** Makes `want` exist with its comment: adopts an identical editable record, re-adds it when only the comment differs. */
-async function ensurePresent(s: DreamhostSettings, live: ApiRecord[], want: DnsRecordState): Promise<void> {
+async function ensurePresent(s: DreamhostSettings, live: ApiRecord[], want: DnsRecordState, zone: string): Promise<void> {
     const exact = findExact(live, want);
     if (exact) {
         if (!exact.editable) throw notEditable(exact, "manage");
         if (exact.comment === want.comment) return;
         await remove(s, exact);
     }
-    await add(s, want);
+    await add(s, want, zone);
 }
 
 /**
- * dns-add_record, confirming by a listing when the answer is ambiguous: an attempt that got no
- * answer may have been applied, and "record_already_exists_remove_first" means it is already there.
+ * dns-add_record refusals that mean the name holds something our listing did not show: another
+ * client, the panel or DreamHost itself changed it in between (or our own unanswered attempt did).
  */
-async function add(s: DreamhostSettings, want: DnsRecordState): Promise<void> {
+const NAME_TAKEN = ["record_already_exists_remove_first", "record_already_exists_not_editable", "CNAME_already_on_record", "CNAME_must_be_only_record"];
+
+/**
+ * dns-add_record. An ambiguous or stale outcome (an attempt without an answer, or a refusal because
+ * of what is at the name) is settled by a fresh listing: the identical record is adopted (its
+ * comment rewritten once if another client wrote another), a blocking record is named in the error.
+ */
+async function add(s: DreamhostSettings, want: DnsRecordState, zone: string, commentRewritten = false): Promise<void> {
     try {
         await addRecord(s, want);
     } catch (err) {
-        const ambiguous =
-            isDreamhostApiError(err) && (err.afterUnansweredAttempt || err.code === "record_already_exists_remove_first");
-        if (ambiguous) {
-            const there = findExact(await listRecords(s), want);
-            if (there?.editable) return;
+        if (!isDreamhostApiError(err)) throw err;
+        // The zone was in our listing: it left the account since.
+        if (err.code === "no_such_zone") throw zoneMissing(want, zone, "add", "the record was not added");
+        if (!err.afterUnansweredAttempt && !NAME_TAKEN.includes(err.code)) throw err;
+
+        const live = await listRecords(s);
+        const there = findExact(live, want);
+        if (there && !there.editable) throw notEditable(there, "add");
+        if (there && there.comment === want.comment) return;
+        if (there && !commentRewritten) {
+            await remove(s, there);
+            return add(s, want, zone, true);
         }
+        const blockers = [
+            ...conflictsFor(live, want),
+            // DreamHost refuses a record of a type it manages at the name (e.g. a TXT next to its own).
+            ...live.filter((r) => r.record === want.record && r.type === want.type && !r.editable && !sameValue(r.type, r.value, want.value)),
+        ];
+        if (blockers.length > 0) throw conflictError(want, [...new Set(blockers)], "add", "the record was not added");
         throw err;
     }
 }

@@ -17,9 +17,14 @@
  *    wording is undocumented: `replay = "error"` answers `replayError`) or answered
  *    with the first call's answer without applying it again (`replay = "success"`);
  *  - rate limiting counts successful calls only (`rateLimit`), answering slow_down_bucko.
+ * A call answered with an error (HTTP 400, or `"result":"error"`) never changes the zone.
  * Fault switches (`inject`): API error answers (slow_down_bucko, internal_error_*), HTTP errors,
  * slow answers (applied after the delay, whether or not the client still waits), and dropped
  * connections before or after the change is applied.
+ * Races (`interleave`): another client's change lands between a call being applied and its answer
+ * reaching the caller, so the caller acts on a stale listing; the API's own rules then answer.
+ * Isolation between tests: `reset()` starts a new generation; a call that arrived in an earlier
+ * one is answered `emulator_reset` without being applied, however late it gets there.
  */
 import * as http from "node:http";
 import { isIPv4, isIPv6 } from "node:net";
@@ -65,9 +70,14 @@ const HOST = /^(?=.{1,253}$)([a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9])?)(\.[a-z0-9_]
 
 type Answer = { result: "success" | "error"; data: unknown };
 
+/** What a call that arrived before the last reset() is answered (undocumented on purpose: clients do not retry it). */
+export const RESET_ERROR = "emulator_reset";
+
 export class DreamhostEmulator {
     /** Every request received, in order. */
     readonly requests: LoggedRequest[] = [];
+    /** Errors thrown by `interleave` actions (the raced call is answered regardless). */
+    readonly raceErrors: unknown[] = [];
     /** What a repeated unique_id gets: the error below, or the first call's answer. */
     replay: "error" | "success" = "error";
     /** The error code for a repeated unique_id (DreamHost's wording is undocumented). */
@@ -82,6 +92,10 @@ export class DreamhostEmulator {
     private readonly usedIds = new Map<string, Answer>();
     private readonly successes: number[] = [];
     private faults: { fault: Fault; cmd?: string; times: number; everyOther: boolean; spare: boolean }[] = [];
+    private races: { cmd: string; action: () => void | Promise<void> }[] = [];
+    /** Bumped by reset(): a call remembers the generation it arrived in and may only write in it. */
+    private generation = 0;
+    private readonly inFlight = new Set<Promise<void>>();
 
     constructor(
         readonly key: string,
@@ -95,10 +109,14 @@ export class DreamhostEmulator {
 
     async start(): Promise<void> {
         this.server = http.createServer((req, res) => {
-            this.handle(req, res).catch((err) => {
-                res.statusCode = 500;
-                res.end(`emulator bug: ${String(err)}`);
-            });
+            const done: Promise<void> = this.handle(req, res, this.generation)
+                .catch((err) => {
+                    if (res.headersSent) return void res.destroy();
+                    res.statusCode = 500;
+                    res.end(`emulator bug: ${String(err)}`);
+                })
+                .finally(() => this.inFlight.delete(done));
+            this.inFlight.add(done);
         });
         await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
         this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
@@ -109,6 +127,12 @@ export class DreamhostEmulator {
         this.server.closeAllConnections();
         await new Promise<void>((resolve) => this.server!.close(() => resolve()));
         this.server = undefined;
+    }
+
+    /** Removes a zone and its records from the account, as deleting the domain in the panel does. */
+    removeZone(zone: string): void {
+        this.zones.delete(zone);
+        this.unseed((r) => r.zone === zone);
     }
 
     /** Adds a zone to the account with DreamHost's own apex NS records (not editable). */
@@ -165,15 +189,37 @@ export class DreamhostEmulator {
         this.faults.push({ fault, cmd: opts.cmd, times: opts.times ?? 1, everyOther: opts.everyOther ?? false, spare: false });
     }
 
-    /** Forgets faults, rate limit, logged requests and used unique_ids (the zones stay). */
+    /**
+     * Another client's change racing a call: `action` runs once, after the next `cmd` call has been
+     * applied (for a listing: its snapshot taken) and before that call's answer is sent. The action
+     * may call the API itself (it is answered meanwhile) or change the zone as the panel does. If it
+     * throws, the error goes to `raceErrors` and the raced call is answered as if nothing happened.
+     */
+    interleave(cmd: string, action: () => void | Promise<void>): void {
+        this.races.push({ cmd, action });
+    }
+
+    /**
+     * Forgets faults, races, rate limit, logged requests and used unique_ids (the zones stay), and
+     * starts a new generation: a call still in flight (a slow answer the client gave up on) is then
+     * answered `emulator_reset` and never writes, so it cannot leak into the next test.
+     */
     reset(): void {
+        this.generation++;
         this.faults = [];
+        this.races = [];
         this.rateLimit = undefined;
         this.replay = "error";
         this.replayError = "unique_id_already_used";
         this.requests.length = 0;
+        this.raceErrors.length = 0;
         this.usedIds.clear();
         this.successes.length = 0;
+    }
+
+    /** Resolves when every call received so far has been answered (or dropped). */
+    async idle(): Promise<void> {
+        while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
     }
 
     /** Faults injected but not met yet. */
@@ -181,7 +227,7 @@ export class DreamhostEmulator {
         return this.faults.reduce((n, f) => n + f.times, 0);
     }
 
-    private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    private async handle(req: http.IncomingMessage, res: http.ServerResponse, generation: number): Promise<void> {
         const params = new URL(req.url ?? "/", "http://x").searchParams;
         if (req.method === "POST") {
             let body = "";
@@ -189,6 +235,15 @@ export class DreamhostEmulator {
             for (const [k, v] of new URLSearchParams(body)) params.set(k, v);
         }
         const p = Object.fromEntries(params);
+        const current = () => generation === this.generation;
+        const json = (answer: Answer) => {
+            res.writeHead(200, { "content-type": "application/json" });
+            res.end(JSON.stringify(answer));
+        };
+        const stale: Answer = { result: "error", data: `${RESET_ERROR}\tthe emulator was reset while this call was in flight; nothing was applied` };
+        // A call from before a reset() touches neither this generation's log nor its faults.
+        if (!current()) return json(stale);
+
         const { key, ...rest } = p;
         const log: LoggedRequest = {
             method: req.method ?? "",
@@ -209,16 +264,32 @@ export class DreamhostEmulator {
         }
         if (fault?.kind === "slow") await new Promise((r) => setTimeout(r, fault.delayMs));
 
-        const answer = this.answer(p, fault);
-        if (fault?.kind === "drop-after") return void req.socket.destroy();
-
+        // Refused before anything is applied: a call answered with an error leaves the zone alone.
         if (p.format !== "json") {
             res.writeHead(400, { "content-type": "text/plain" });
             return void res.end("this emulator answers format=json only");
         }
+        // The generation check and answer()'s write run in one synchronous stretch: a reset()
+        // cannot slip between them, so a slow call the client gave up on never writes after it.
+        const answer = current() ? this.answer(p, fault) : stale;
+        if (fault?.kind === "drop-after") return void req.socket.destroy();
+
+        const race = current() ? this.takeRace(log.cmd) : undefined;
+        if (race) {
+            try {
+                await race();
+            } catch (err) {
+                this.raceErrors.push(err);
+            }
+        }
+
         log.answer = typeof answer.data === "string" ? `${answer.result} ${answer.data}` : answer.result;
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(answer));
+        json(answer);
+    }
+
+    private takeRace(cmd: string): (() => void | Promise<void>) | undefined {
+        const i = this.races.findIndex((r) => r.cmd === cmd);
+        return i < 0 ? undefined : this.races.splice(i, 1)[0].action;
     }
 
     private takeFault(cmd: string): Fault | undefined {

@@ -2,7 +2,7 @@
  * Drives the DreamHost provider's methods the way the Pulumi engine does (check, diff, then
  * create / update / replace / delete / read), against the emulator, without an engine.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import { dreamhostDnsProvider as provider } from "../../components/dreamhost";
 import type { DnsRecordState } from "../../components/dreamhost";
@@ -107,6 +107,26 @@ export async function failure(fn: () => Promise<unknown>): Promise<string> {
     expect(everything).not.toContain(KEY);
     expect(everything).not.toContain(encodeURIComponent(KEY));
     return e.message;
+}
+
+/**
+ * A call by another API client (a colleague's script, another stack's provider) with its own
+ * unique_id, answered by the emulator's rules like any other.
+ */
+export async function otherClient(emu: DreamhostEmulator, params: Record<string, string>): Promise<{ result: string; data: unknown }> {
+    const id = randomUUID();
+    otherIds.add(id);
+    const url = new URL(emu.url);
+    for (const [k, v] of Object.entries({ key: KEY, format: "json", unique_id: id, ...params })) url.searchParams.set(k, v);
+    const res = await fetch(url);
+    return (await res.json()) as { result: string; data: unknown };
+}
+
+const otherIds = new Set<string>();
+
+/** What the emulator answered the provider's own `cmd` calls (other clients' left out), in order. */
+export function providerAnswers(emu: DreamhostEmulator, cmd: string): (string | undefined)[] {
+    return emu.requests.filter((r) => r.cmd === cmd && !(r.uniqueId && otherIds.has(r.uniqueId))).map((r) => r.answer);
 }
 
 /** The add/remove calls seen by the emulator, as `cmd value`, in order. */

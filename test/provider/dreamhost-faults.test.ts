@@ -4,8 +4,8 @@
  * record doubled by a retried add, none left behind by an interrupted change.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "vitest";
-import type { DreamhostEmulator, Fault } from "../fakes/dreamhost-emulator";
-import { change, clearEnv, destroy, failure, pointAt, startEmulator, up, ZONE, type Deployed } from "./dreamhost-driver";
+import { RESET_ERROR, type DreamhostEmulator, type Fault } from "../fakes/dreamhost-emulator";
+import { change, clearEnv, destroy, failure, KEY, otherClient, pointAt, startEmulator, up, ZONE, type Deployed } from "./dreamhost-driver";
 
 let emu: DreamhostEmulator;
 beforeAll(async () => {
@@ -164,6 +164,46 @@ describe("failures that outlast the retries leave a state a re-run repairs", () 
         await failure(() => destroy(apex));
         expect(emu.lines(ZONE)).toEqual([]);
         await destroy(apex);
+        expect(emu.lines(ZONE)).toEqual([]);
+    });
+});
+
+describe("the emulator keeps tests apart", () => {
+    /** Starts an add the emulator holds for 300 ms, and waits until it is held. */
+    async function heldAdd(): Promise<{ answer: Promise<{ result: string; data: unknown }> }> {
+        emu.inject({ kind: "slow", delayMs: 300 }, { cmd: "dns-add_record" });
+        const answer = otherClient(emu, { cmd: "dns-add_record", ...APEX });
+        const deadline = Date.now() + 5000;
+        while (!emu.requests.some((r) => r.cmd === "dns-add_record")) {
+            if (Date.now() > deadline) throw new Error("the emulator never received the add");
+            await new Promise((r) => setTimeout(r, 5));
+        }
+        return { answer };
+    }
+
+    test("a held add is applied when its delay ends (what the next test guards against)", async () => {
+        const { answer } = await heldAdd();
+        expect(emu.lines(ZONE)).toEqual([]);
+        expect(await answer).toEqual({ result: "success", data: "record_added" });
+        expect(emu.lines(ZONE)).toEqual(["A example.com 203.0.113.10"]);
+    });
+
+    test("an add held when reset() runs is refused and never lands, however late it is answered", async () => {
+        const { answer } = await heldAdd();
+        emu.reset();
+        const late = await answer;
+        expect(late.result).toBe("error");
+        expect(String(late.data).split("\t")[0]).toBe(RESET_ERROR);
+        await emu.idle();
+        expect(emu.lines(ZONE)).toEqual([]);
+        expect(emu.requests, "nor does it show in the new generation's log").toEqual([]);
+    });
+
+    test("a call refused with HTTP 400 (a format other than json) changes nothing", async () => {
+        const url = new URL(emu.url);
+        for (const [k, v] of Object.entries({ key: KEY, cmd: "dns-add_record", format: "xml", ...APEX })) url.searchParams.set(k, v);
+        const res = await fetch(url);
+        expect(res.status).toBe(400);
         expect(emu.lines(ZONE)).toEqual([]);
     });
 });

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { tenantFiles, tenantJsonSchema } from "../../components/tenant-spec";
+import { parseTenant, tenantFiles, tenantJsonSchema } from "../../components/tenant-spec";
 import { PROJECT_DIR } from "./helpers/stack-config";
 
 describe("tenants/schema.json", () => {
@@ -15,6 +15,19 @@ describe("tenants/schema.json", () => {
         const schema = tenantJsonSchema() as { additionalProperties: boolean; properties: Record<string, { additionalProperties?: boolean }> };
         expect(schema.additionalProperties).toBe(false);
         for (const key of ["domains", "dns", "admin", "comingSoon", "backup"]) expect({ [key]: schema.properties[key].additionalProperties }).toEqual({ [key]: false });
+    });
+
+    it("requires exactly the fields the validator names as missing from an empty file", () => {
+        type Node = { required?: string[]; properties?: Record<string, Node> };
+        const requiredLeaves = (node: Node, prefix = ""): string[] =>
+            (node.required ?? []).flatMap((key) => {
+                const child = node.properties?.[key] ?? {};
+                return child.required ? requiredLeaves(child, `${prefix}${key}.`) : [`${prefix}${key}`];
+            });
+        const fromSchema = requiredLeaves(tenantJsonSchema() as Node);
+        const fromValidator = parseTenant("t/empty-file.yaml", "").problems.map((p) => `${p.path}: ${p.message}`);
+        expect(fromSchema).toEqual(["displayName", "domains.production", "admin.username", "admin.email"]);
+        expect(fromValidator).toEqual(fromSchema.map((field) => `${field}: is required (string)`));
     });
 
     it("is referenced by every tenant file for editor completion", () => {

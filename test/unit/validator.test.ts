@@ -44,6 +44,11 @@ beforeAll(() => {
         "Caps.yaml": "displayName: Caps\ndomains: { production: caps.example.net }\nadmin: { username: caps, email: c@example.net }\n",
         "renamed.yaml": "name: original\ndisplayName: R\ndomains: { production: r.example.net }\nadmin: { username: rr, email: r@example.net }\n",
     });
+    writeTenants("empty", {
+        "nodomains.yaml": "displayName: No Domains\ndomains:\nadmin: { username: nd-admin, email: nd@example.com }\n",
+        "noadmin.yaml": "displayName: No Admin\ndomains: { production: noadmin.example.com }\nadmin:\n",
+        "bare.yaml": "displayName: Bare\ndomains: {}\nadmin: { username: bare-admin, email: bare@example.com }\n",
+    });
     writeTenants("good", {
         "acme.yaml": fs.readFileSync(path.join(PROJECT_DIR, "tenants", "acme.yaml"), "utf8"),
         "beta.yaml": fs.readFileSync(path.join(PROJECT_DIR, "tenants", "beta.yaml"), "utf8"),
@@ -73,6 +78,18 @@ describe("npm run --silent validate", () => {
             'bad/second.yaml: domains: host "shared.example.net" already belongs to tenant "first" (bad/first.yaml): a host may belong to one tenant only',
         ]);
         expect(r.stderr.trim()).toBe("15 problem(s) in 7 of 8 tenant file(s)");
+    });
+
+    it("names the fields missing from an object left without a value (domains:, admin:) or empty ({})", async () => {
+        const r = await validate(work, "empty");
+        expect(r.code).toBe(1);
+        expect(r.lines).toEqual([
+            "empty/bare.yaml: domains.production: is required (string)",
+            "empty/noadmin.yaml: admin.username: is required (string)",
+            "empty/noadmin.yaml: admin.email: is required (string)",
+            "empty/nodomains.yaml: domains.production: is required (string)",
+        ]);
+        expect(r.stderr.trim()).toBe("4 problem(s) in 3 of 3 tenant file(s)");
     });
 
     it("prints one summary line and exits 0 for valid files", async () => {
@@ -111,12 +128,28 @@ describe("tenant spec rules", () => {
         expect(r.problems.map(formatProblem)).toEqual(['t/aa.yaml: domains.aliases.1: "www.shop.example.com" is already used by domains.aliases.0 in this file']);
     });
 
+    it("says what to write for a value of the wrong kind or no value, with the right article", () => {
+        const messages = (yaml: string) => parseTenant("t/aa.yaml", yaml).problems.map((p) => `${p.path}: ${p.message}`);
+        expect(messages("displayName:\nonline:\ndomains: [shop.example.com]\nadmin: tt\ncomingSoon:\n")).toEqual([
+            "displayName: has no value: write a string",
+            "domains: must be an object, not an array",
+            "online: has no value: write true or false",
+            "admin: must be an object, not a string",
+            "comingSoon: has no value: give its fields, or remove the key to use the defaults",
+        ]);
+        expect(messages(tenant("shop.example.com", "  aliases: www.shop.example.com\n"))).toEqual(["domains.aliases: must be an array, not a string"]);
+        expect(messages("displayName: T\nadmin: { username: tt, email: t@example.com }\n"), "domains left out").toEqual(["domains.production: is required (string)"]);
+    });
+
     it("refuses hosts that are not names under a public suffix", () => {
         const problems = (h: string) => parseTenant("t/aa.yaml", tenant(h)).problems.map((p) => p.message);
         expect(problems("localhost")).toEqual(['"localhost" must be a fully qualified name such as example.com']);
         expect(problems("shop.example.com:8080")).toEqual(['"shop.example.com:8080" must be a host name without a port or scheme']);
         expect(problems("203.0.113.7")).toEqual(['"203.0.113.7" looks like an IP address: use a host name']);
         expect(problems("shop_1.example.com")).toEqual(['"shop_1.example.com" has an invalid label "shop_1": use a-z, 0-9 and inner hyphens, 1 to 63 characters']);
+        expect(problems("shop.local")).toEqual([
+            '"shop.local" is not under a public suffix on ICANN\'s list (".local" is not a top-level domain in public DNS): use a registered domain such as example.com',
+        ]);
         expect(problems("xn--bcher-kva.example.com")).toEqual([]);
     });
 
