@@ -1,9 +1,9 @@
 /**
- * The local platform's config (Pulumi.local.yaml with this machine's paths, ports and stand-in
- * package filled in) and its provisioning WITHOUT Pulumi: the same steps, in the same order, as
- * infra/platform.ts declares them, run here with `sh` instead of over SSH. The shell scripts are
- * infra/server-scripts.ts's own; the server CLI verbs and their stdin are the same as the
- * platform stack's. Secrets live in the local secrets folder (0600), never in argv.
+ * The local platform's config (Pulumi.local.yaml with this machine's paths, ports, toolchain and
+ * verified Joomla package filled in) and its provisioning WITHOUT Pulumi: the same steps, in the
+ * same order, as infra/platform.ts declares them, run here with `sh` instead of over SSH. The
+ * shell scripts are infra/server-scripts.ts's own; the server CLI verbs and their stdin are the
+ * same as the platform stack's. Secrets live in the local secrets folder (0600), never in argv.
  */
 import { spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
@@ -16,9 +16,12 @@ import {
     borgPassphraseScript, joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, platformInitCommand, readyScript, runtimeInstallScript,
     runtimePaths, runtimeStageScript, serverPaths,
 } from "../infra/server-scripts";
-import { type LocalSettings, REPO, STANDIN_JOOMLA_VERSION, secret } from "./local-settings";
+import { type LocalSettings, REPO, secret } from "./local-settings";
 import { makeTraversable } from "./server-cli";
-import type { StandinPackage } from "./standin-package";
+import { type JoomlaPackage, joomlaPackage, serverPath, toolchain } from "./toolchain";
+
+/** The Joomla release the local platform serves: its version (Pulumi.local.yaml) and verified package. */
+export type LocalJoomla = JoomlaPackage & { version: string };
 
 /** The data plane, as infra/platform.ts ships it. */
 const RUNTIME_DIR = path.join(REPO, "runtime");
@@ -36,33 +39,42 @@ export function randomPassword(length: number): string {
     return chars.join("");
 }
 
-/** Pulumi.local.yaml's `mokowaas:` keys (without the prefix), with this machine's values filled in. */
-export function localPlatformRaw(s: LocalSettings, pkg: StandinPackage, extra: { sshHostKey?: string } = {}): Record<string, any> {
-    const file = path.join(s.repo, "Pulumi.local.yaml");
+/** Pulumi.local.yaml's `mokowaas:` keys (without the prefix), as committed. */
+export function committedLocalConfig(repo: string = REPO): Record<string, any> {
+    const file = path.join(repo, "Pulumi.local.yaml");
     const doc = parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
     const raw: Record<string, any> = {};
     for (const [k, v] of Object.entries(doc.config ?? {})) if (k.startsWith("mokowaas:")) raw[k.slice("mokowaas:".length)] = v;
+    return raw;
+}
+
+/** Pulumi.local.yaml's `mokowaas:` keys (without the prefix), with this machine's values filled in. */
+export function localPlatformRaw(s: LocalSettings, joomla: LocalJoomla, extra: { sshHostKey?: string } = {}): Record<string, any> {
+    const raw = committedLocalConfig(s.repo);
+    const t = toolchain();
     raw.ssh = { ...raw.ssh, port: s.ports.ssh, privateKeyFile: s.paths.sshKey, ...(extra.sshHostKey ? { hostKey: extra.sshHostKey } : {}) };
     raw.mysql = {
         ...raw.mysql,
         serverPort: s.ports.mysql,
-        rootClient: `mysql --protocol=socket --socket=${s.paths.mysqlSocket} --user=root`,
+        rootClient: `${t.mysql.mysql} --protocol=socket --socket=${s.paths.mysqlSocket} --user=root`,
         tunnelPort: null,
     };
-    raw.paths = { ...raw.paths, root: s.paths.root, runtimeDir: s.paths.runtimeDir };
-    raw.joomla = { version: STANDIN_JOOMLA_VERSION, url: `file://${pkg.file}`, sha512: pkg.sha512 };
+    // The server's PHP and MySQL clients are this machine's toolchain (PATH for mysqldump and borg).
+    raw.paths = { ...raw.paths, root: s.paths.root, runtimeDir: s.paths.runtimeDir, php: t.php.bin, env: { ...raw.paths?.env, PATH: serverPath() } };
+    // The verified package in the cache, through the same download-and-verify step as production.
+    raw.joomla = { version: joomla.version, url: `file://${joomla.file}`, sha512: joomla.sha512 };
     // npm run local runs its own PHP-FPM and Caddy daemons: the platform installs neither, nor systemd timers.
     for (const service of ["phpFpm", "caddy", "timers"]) raw[service] = { ...raw[service], install: false };
     return raw;
 }
 
-export function localPlatformConfig(s: LocalSettings, pkg: StandinPackage): PlatformConfig {
-    return parsePlatformConfig("local", localPlatformRaw(s, pkg));
+export function localPlatformConfig(s: LocalSettings, joomla: LocalJoomla): PlatformConfig {
+    return parsePlatformConfig("local", localPlatformRaw(s, joomla));
 }
 
 /** Runs one platform step's shell script here (the Pulumi mode runs the same over SSH). */
 export function sh(step: string, script: string, stdin = ""): string {
-    const r = spawnSync("sh", ["-c", script], { input: stdin, encoding: "utf8", env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" } });
+    const r = spawnSync("sh", ["-c", script], { input: stdin, encoding: "utf8", env: { PATH: serverPath(), HOME: process.env.HOME ?? "/root" } });
     if (r.status !== 0) throw new Error(`platform step "${step}" failed (exit ${r.status}):\n${r.stderr}${r.stdout}`.trimEnd());
     return r.stdout;
 }
@@ -95,8 +107,8 @@ export interface ProvisionedPlatform {
  * passphrase -> Joomla release (checksum, unpack beside, bootstrap, flip `current`, blueprint,
  * migrate). PHP-FPM, Caddy and timers are not installed: npm run local runs its own daemons.
  */
-export function provisionPlatform(s: LocalSettings, pkg: StandinPackage, log: (line: string) => void): ProvisionedPlatform {
-    const c = localPlatformConfig(s, pkg);
+export function provisionPlatform(s: LocalSettings, joomla: LocalJoomla, log: (line: string) => void): ProvisionedPlatform {
+    const c = localPlatformConfig(s, joomla);
     const steps = new Steps(s.paths.steps);
     const adminPassword = secret(s, "mysql-admin-password", () => randomPassword(32));
 
@@ -116,8 +128,6 @@ export function provisionPlatform(s: LocalSettings, pkg: StandinPackage, log: (l
     }
 
     sh("platform-init", platformInitCommand(c), adminPassword);
-    // A real /etc is world-traversable; etc/mokowaas itself stays 0750 root:<php user>.
-    fs.chmodSync(path.join(s.paths.root, "etc"), 0o755);
     makeTraversable(s.paths.root);
     sh("borg-passphrase", borgPassphraseScript(c), secret(s, "borg-passphrase", () => randomPassword(40)));
 
@@ -127,7 +137,13 @@ export function provisionPlatform(s: LocalSettings, pkg: StandinPackage, log: (l
     if (!steps.current("joomla-release", inputs) || !fs.existsSync(rel) || !fs.existsSync(current)) {
         sh("joomla-release", joomlaReleaseScript(c));
         steps.record("joomla-release", inputs);
-        log(`  platform: release ${rel} (stand-in code + Joomla ${c.joomla.version} SQL) is current; blueprint built from ${rel}.dist`);
+        log(`  platform: release ${rel} (Joomla ${c.joomla.version}, ${joomla.source} package) is current; blueprint built by its installer from ${rel}.dist`);
     }
     return { config: c, mokowaas: mokowaasPrefix(c), adminPassword };
+}
+
+/** The Joomla release of the local platform: the version Pulumi.local.yaml pins, and its verified package. */
+export function localJoomla(repo: string = REPO): LocalJoomla {
+    const version = String(committedLocalConfig(repo).joomla?.version ?? "");
+    return { version, ...joomlaPackage(version) };
 }

@@ -10,10 +10,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { stringify as toYaml, parse as parseYaml } from "yaml";
 import type { TenantSpec } from "../components/tenant-spec";
-import { localPlatformRaw } from "./local-platform";
+import { type LocalJoomla, localPlatformRaw } from "./local-platform";
 import type { LocalSettings } from "./local-settings";
 import { sshdHostKey } from "./sshd";
-import type { StandinPackage } from "./standin-package";
+import { toolchain } from "./toolchain";
 
 /** Engine parts a `pulumi up` of this project needs (names as in toolchain.txt). */
 export const ENGINE_PARTS = ["cli", "language-nodejs", "plugin-command", "plugin-random", "plugin-mysql", "dynamic-provider-host"] as const;
@@ -21,8 +21,8 @@ export const ENGINE_PARTS = ["cli", "language-nodejs", "plugin-command", "plugin
 /** The passphrase of the local stacks' secrets when PULUMI_CONFIG_PASSPHRASE is not set: local demo data only. */
 export const LOCAL_PASSPHRASE = "mokowaas-local-only";
 
-export function pulumiHome(s: LocalSettings, env: NodeJS.ProcessEnv = process.env): string {
-    return env.PULUMI_HOME || path.join(s.repo, ".cache", "pulumi");
+export function pulumiHome(_s: LocalSettings, env: NodeJS.ProcessEnv = process.env): string {
+    return env.PULUMI_HOME || toolchain().pulumiHome;
 }
 
 /** Parts missing from toolchain.txt, each with the installer's reason; empty when the engine is complete. */
@@ -54,18 +54,19 @@ export function engineEnv(s: LocalSettings, env: NodeJS.ProcessEnv = process.env
     return out;
 }
 
-/** Writes a stack config file, keeping the `encryptionsalt` the engine stored in it earlier. */
-function writeStackConfig(file: string, config: Record<string, unknown>): void {
+/** Writes a stack config file, keeping its `encryptionsalt` (the stack's passphrase salt). */
+function writeStackConfig(file: string, config: Record<string, unknown>, salt?: string): void {
     const old = fs.existsSync(file) ? (parseYaml(fs.readFileSync(file, "utf8")) as Record<string, unknown> | null) : null;
-    const doc = { ...(old?.encryptionsalt ? { encryptionsalt: old.encryptionsalt } : {}), config };
+    const encryptionsalt = salt ?? old?.encryptionsalt;
+    const doc = { ...(encryptionsalt ? { encryptionsalt } : {}), config };
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, `# Written by npm run local (devenv/local-pulumi.ts) from Pulumi.local.yaml; rewritten every run.\n${toYaml(doc)}`);
 }
 
 /** The stack config files of platform `local` and the tenant stacks (this machine's paths and ports). */
-export function writeStackConfigs(s: LocalSettings, pkg: StandinPackage, tenants: TenantSpec[]): Record<string, string> {
+export function writeStackConfigs(s: LocalSettings, joomla: LocalJoomla, tenants: TenantSpec[]): Record<string, string> {
     const files: Record<string, string> = {};
-    const raw = localPlatformRaw(s, pkg, { sshHostKey: sshdHostKey(s.paths.sshd) });
+    const raw = localPlatformRaw(s, joomla, { sshHostKey: sshdHostKey(s.paths.sshd) });
     files.local = path.join(s.paths.pulumi, "Pulumi.local.yaml");
     writeStackConfig(files.local, Object.fromEntries(Object.entries(raw).map(([k, v]) => [`mokowaas:${k}`, v])));
     for (const t of tenants) {
@@ -87,17 +88,70 @@ export interface StackResult {
     outputs: Record<string, unknown>;
 }
 
+/** Stacks of this project in the backend. */
+export function existingStacks(s: LocalSettings, env: NodeJS.ProcessEnv): string[] {
+    const list = JSON.parse(pulumi(s, ["stack", "ls", "--json"], env, true) || "[]") as { name: string }[];
+    return list.map((st) => st.name.split("/").pop()!);
+}
+
+/**
+ * Creates a stack that does not exist yet. `pulumi stack init` writes the stack's passphrase salt
+ * into Pulumi.<stack>.yaml beside Pulumi.yaml, which would dirty the repository (Pulumi.local.yaml
+ * is tracked): it runs in a scratch project folder instead, and the salt moves into the stack's
+ * config file under the state folder.
+ */
+function createStack(s: LocalSettings, stack: string, file: string, env: NodeJS.ProcessEnv): void {
+    const scratch = path.join(s.paths.pulumi, "init");
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.mkdirSync(scratch, { recursive: true });
+    fs.copyFileSync(path.join(s.repo, "Pulumi.yaml"), path.join(scratch, "Pulumi.yaml"));
+    pulumi(s, ["stack", "init", stack, "--cwd", scratch], env, true);
+    const created = path.join(scratch, `Pulumi.${stack}.yaml`);
+    const salt = fs.existsSync(created) ? (parseYaml(fs.readFileSync(created, "utf8")) as { encryptionsalt?: string } | null)?.encryptionsalt : undefined;
+    const config = (parseYaml(fs.readFileSync(file, "utf8")) as { config: Record<string, unknown> }).config;
+    writeStackConfig(file, config, salt);
+    fs.rmSync(scratch, { recursive: true, force: true });
+}
+
 /** `pulumi up` of platform `local`, then of each tenant stack (each stack created when missing). */
-export function upWithPulumi(s: LocalSettings, pkg: StandinPackage, tenants: TenantSpec[], log: (l: string) => void): StackResult[] {
+export function upWithPulumi(s: LocalSettings, joomla: LocalJoomla, tenants: TenantSpec[], log: (l: string) => void): StackResult[] {
     const env = engineEnv(s);
-    const files = writeStackConfigs(s, pkg, tenants);
+    const files = writeStackConfigs(s, joomla, tenants);
     const results: StackResult[] = [];
+    const existing = existingStacks(s, env);
     for (const stack of ["local", ...tenants.map((t) => t.name)]) {
         log(`pulumi up -s ${stack} (config ${files[stack]})`);
-        pulumi(s, ["stack", "select", "--create", stack], env, true);
+        if (!existing.includes(stack)) createStack(s, stack, files[stack], env);
         pulumi(s, ["up", "--yes", "--skip-preview", "--stack", stack, "--config-file", files[stack]], env);
-        const outputs = JSON.parse(pulumi(s, ["stack", "output", "--json", "--show-secrets", "--stack", stack], env, true)) as Record<string, unknown>;
+        const outputs = JSON.parse(pulumi(s, ["stack", "output", "--json", "--show-secrets", "--stack", stack, "--config-file", files[stack]], env, true)) as Record<string, unknown>;
         results.push({ stack, outputs });
     }
     return results;
+}
+
+/**
+ * Demo tenants whose file is gone from the tenants folder but whose stack `npm run local` created
+ * (its config file is in the state folder): each is offboarded with `pulumi destroy` (final Borg
+ * archive first, then its database, user and registry entry go) and its stack removed.
+ */
+export function offboardRemovedTenants(s: LocalSettings, tenants: TenantSpec[], log: (l: string) => void): string[] {
+    const env = engineEnv(s);
+    const existing = existingStacks(s, env);
+    const gone: string[] = [];
+    for (const f of fs.existsSync(s.paths.pulumi) ? fs.readdirSync(s.paths.pulumi) : []) {
+        const m = /^Pulumi\.([a-z][a-z0-9-]*)\.yaml$/.exec(f);
+        if (!m || m[1] === "local" || tenants.some((t) => t.name === m[1])) continue;
+        const file = path.join(s.paths.pulumi, f);
+        const config = (parseYaml(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {};
+        if (config["mokowaas:platformStack"] !== "organization/mokowaas/local") continue;
+        const stack = m[1];
+        if (existing.includes(stack)) {
+            log(`tenant ${stack}: its file is no longer in ${s.tenantsDir}: offboarding it (pulumi destroy -s ${stack})`);
+            pulumi(s, ["destroy", "--yes", "--skip-preview", "--stack", stack, "--config-file", file], env);
+            pulumi(s, ["stack", "rm", "--yes", stack], env, true);
+        }
+        fs.rmSync(file);
+        gone.push(stack);
+    }
+    return gone;
 }

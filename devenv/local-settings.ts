@@ -6,7 +6,6 @@
  *   MOKOWAAS_LOCAL_DIR       state folder (default <repo>/.cache/local)
  *   MOKOWAAS_LOCAL_TENANTS   demo tenant files (default <repo>/devenv/tenants)
  *   MOKOWAAS_LOCAL_<X>_PORT  X = HTTP 8080, HTTPS 8443, ASK 8079, FPM 9074, MYSQL 33306, SSH 2222
- *   MOKOWAAS_FIXTURES        Joomla SQL fixtures (default <repo>/../shared/fixtures/joomla)
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -15,9 +14,6 @@ export const REPO = path.resolve(__dirname, "..");
 
 export const DEFAULT_PORTS = { http: 8080, https: 8443, ask: 8079, fpm: 9074, mysql: 33306, ssh: 2222 } as const;
 export type PortName = keyof typeof DEFAULT_PORTS;
-
-/** The Joomla version whose SQL fixtures make the stand-in release (this machine has no Joomla code). */
-export const STANDIN_JOOMLA_VERSION = "6.0.4";
 
 export interface LocalSettings {
     repo: string;
@@ -35,7 +31,6 @@ export interface LocalSettings {
         root: string;
         /** Where the runtime is installed (its CLI is <runtimeDir>/runtime/bin/mokowaas). */
         runtimeDir: string;
-        packages: string;
         /** 0700: generated passwords and keys, each file 0600. */
         secrets: string;
         sshKey: string;
@@ -74,7 +69,6 @@ export function localSettings(env: NodeJS.ProcessEnv = process.env): LocalSettin
             sshd: path.join(state, "sshd"),
             root: path.join(state, "root"),
             runtimeDir: path.join(state, "opt"),
-            packages: path.join(state, "packages"),
             secrets: path.join(state, "secrets"),
             sshKey: path.join(state, "secrets", "id_ed25519"),
             pulumi: path.join(state, "pulumi"),

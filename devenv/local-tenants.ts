@@ -5,16 +5,16 @@
  * once) -> DNS (external: the records are printed). Passwords are generated once and kept in the
  * local secrets folder (0600), as Pulumi keeps them in its state.
  */
+import * as fs from "node:fs";
 import * as path from "node:path";
 import mysql from "mysql2/promise";
 import { dnsRecordsFor } from "../components/dns";
 import { mokowaasCommand } from "../components/server-command";
-import { TABLE_PREFIX, TENANT_PRIVILEGES, registryEntry } from "../components/tenant";
+import { TENANT_PRIVILEGES, registryEntry } from "../components/tenant";
 import { type TenantSpec, TenantValidationError, loadTenants } from "../components/tenant-spec";
 import type { ProvisionedPlatform } from "./local-platform";
 import { randomPassword, sh } from "./local-platform";
 import { type LocalSettings, secret } from "./local-settings";
-import { MARKER_TABLE, markerSql } from "./standin-docroot";
 
 export interface TenantSecrets {
     dbPassword: string;
@@ -73,7 +73,6 @@ export async function provisionTenant(s: LocalSettings, p: ProvisionedPlatform, 
     } else {
         lines.push("already seeded");
     }
-    await addStandinMarker({ host: c.mysql.serverHost, port: c.mysql.serverPort, user: spec.database, password: secrets.dbPassword }, spec);
 
     const records = dnsRecordsFor(spec, { hostname: c.hostname, ipv4: c.server.provider === "existing" ? (c.server.ipv4 ?? c.server.address) : "" });
     const list = records.map((r) => `${r.record} ${r.type} ${r.value}`).join(", ");
@@ -86,25 +85,33 @@ function stateOf(p: ProvisionedPlatform, tenant: string): string | undefined {
     return list.find((e) => e.tenant === tenant)?.state;
 }
 
-/**
- * Stand-in only (this machine has no Joomla code): the stand-in docroot prints a marker row of the
- * tenant's database, so each host visibly reaches its own database. Added once, through `login`
- * (the tenant's own user here; root by socket after a Pulumi run, whose passwords stay in state).
- */
-export async function addStandinMarker(login: mysql.ConnectionOptions, spec: TenantSpec): Promise<void> {
-    const db = await mysql.createConnection({ ...login, database: spec.database, multipleStatements: true });
-    try {
-        const [rows] = await db.query(`SHOW TABLES LIKE '${TABLE_PREFIX}${MARKER_TABLE}'`);
-        if ((rows as unknown[]).length === 0) {
-            await db.query(markerSql(TABLE_PREFIX, `marker-of-${spec.name}`, `sites/${spec.name}/media/images`));
-        }
-    } finally {
-        await db.end();
-    }
-}
-
 /** The tenant files' folder relative to the repo when inside it (for messages). */
 export function shownPath(s: LocalSettings, file: string): string {
     const rel = path.relative(s.repo, file);
     return rel.startsWith("..") ? file : rel;
+}
+
+/**
+ * Tenants on the local platform whose file is gone from the tenants folder: offboarded the way
+ * their stack's destroy would (`mokowaas offboard`: final verified archive, folders and entry
+ * removed), then their grant, user and database dropped and their local secrets removed.
+ */
+export async function offboardRemovedWithoutPulumi(s: LocalSettings, p: ProvisionedPlatform, tenants: TenantSpec[]): Promise<string[]> {
+    const list = JSON.parse(sh("registry list", mokowaasCommand(p.mokowaas, "registry", "list"))) as { tenant: string; db?: { name: string; user: string } }[];
+    const gone = list.filter((e) => !tenants.some((t) => t.name === e.tenant));
+    for (const e of gone) {
+        sh(`offboard ${e.tenant}`, mokowaasCommand(p.mokowaas, "offboard", e.tenant));
+        const c = p.config;
+        const admin = await mysql.createConnection({ host: c.mysql.serverHost, port: c.mysql.serverPort, user: c.mysql.adminUser, password: p.adminPassword });
+        try {
+            if (e.db) {
+                await admin.query(`DROP USER IF EXISTS '${e.db.user}'@'${c.mysql.tenantUserHost}'`);
+                await admin.query(`DROP DATABASE IF EXISTS \`${e.db.name}\``);
+            }
+        } finally {
+            await admin.end();
+        }
+        fs.rmSync(path.join(s.paths.secrets, `tenant-${e.tenant}.json`), { force: true });
+    }
+    return gone.map((e) => e.tenant);
 }

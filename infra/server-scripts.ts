@@ -47,7 +47,7 @@ export function readyScript(c: PlatformConfig): string {
     }
     return [
         "set -eu",
-        `${shellQuote(c.paths.php)} -r 'exit(PHP_VERSION_ID >= 80200 ? 0 : 1);' || { echo "PHP 8.2 or newer is required on the server (mokowaas:paths.php)" >&2; exit 1; }`,
+        `${shellQuote(c.paths.php)} -r 'exit(PHP_VERSION_ID >= 80300 ? 0 : 1);' || { echo "PHP 8.3 or newer (Joomla 6's minimum) is required on the server (mokowaas:paths.php)" >&2; exit 1; }`,
     ].join("\n");
 }
 

@@ -64,9 +64,9 @@ declare -A SRC_ARCHIVE=(
 )
 declare -A SRC_MAIN=(
   [language-nodejs]="."
-  [command]="./provider/cmd/pulumi-resource-command"
-  [random]="./provider/cmd/pulumi-resource-random"
-  [mysql]="./provider/cmd/pulumi-resource-mysql"
+  [command]="./cmd/pulumi-resource-command"
+  [random]="./cmd/pulumi-resource-random"
+  [mysql]="./cmd/pulumi-resource-mysql"
 )
 declare -A SRC_MODULE_DIR=([language-nodejs]="." [command]=provider [random]=provider [mysql]=provider)
 declare -A SRC_LDFLAGS=(

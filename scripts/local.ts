@@ -11,14 +11,12 @@
  */
 import * as path from "node:path";
 import { TenantValidationError, type TenantSpec } from "../components/tenant-spec";
-import { provisionPlatform } from "../devenv/local-platform";
-import { LOCAL_PASSPHRASE, blockedEngineParts, upWithPulumi } from "../devenv/local-pulumi";
+import { type LocalJoomla, localJoomla, provisionPlatform } from "../devenv/local-platform";
+import { LOCAL_PASSPHRASE, blockedEngineParts, offboardRemovedTenants, upWithPulumi } from "../devenv/local-pulumi";
 import { caFile, ensureServices, serviceStatus, stopServices } from "../devenv/local-services";
 import { type LocalSettings, localSettings } from "../devenv/local-settings";
-import { addStandinMarker, loadLocalTenants, provisionTenant, shownPath, tenantSecrets } from "../devenv/local-tenants";
+import { loadLocalTenants, offboardRemovedWithoutPulumi, provisionTenant, shownPath, tenantSecrets } from "../devenv/local-tenants";
 import { mokowaas } from "../devenv/server-cli";
-import { buildStandinPackage, type StandinPackage } from "../devenv/standin-package";
-import { STANDIN_JOOMLA_VERSION } from "../devenv/local-settings";
 
 const say = (line = "") => console.log(line);
 
@@ -67,10 +65,11 @@ function printSites(s: LocalSettings, sites: SiteInfo[], mode: string): void {
     say("Stop everything with `npm run local -- down` (data stays in " + s.state + ").");
 }
 
-async function upWithoutPulumi(s: LocalSettings, pkg: StandinPackage, tenants: TenantSpec[]): Promise<SiteInfo[]> {
+async function upWithoutPulumi(s: LocalSettings, joomla: LocalJoomla, tenants: TenantSpec[]): Promise<SiteInfo[]> {
     for (const l of await ensureServices(s, ["mysql", "php-fpm", "caddy"])) say(`  ${l}`);
     say("platform local (server steps of infra/platform.ts, run here with sh):");
-    const platform = provisionPlatform(s, pkg, (l) => say(l));
+    const platform = provisionPlatform(s, joomla, (l) => say(l));
+    for (const t of await offboardRemovedWithoutPulumi(s, platform, tenants)) say(`tenant ${t}: its file is no longer in ${s.tenantsDir}: offboarded (final archive kept; database, user and entry removed)`);
     const sites: SiteInfo[] = [];
     for (const spec of tenants) {
         say(`tenant ${spec.name} (steps of components/tenant.ts):`);
@@ -80,13 +79,13 @@ async function upWithoutPulumi(s: LocalSettings, pkg: StandinPackage, tenants: T
     return sites;
 }
 
-async function upWithEngine(s: LocalSettings, pkg: StandinPackage, tenants: TenantSpec[]): Promise<SiteInfo[]> {
+async function upWithEngine(s: LocalSettings, joomla: LocalJoomla, tenants: TenantSpec[]): Promise<SiteInfo[]> {
     for (const l of await ensureServices(s, ["mysql", "php-fpm", "caddy", "sshd"])) say(`  ${l}`);
     if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
         say(`PULUMI_CONFIG_PASSPHRASE is not set: the local stacks use the local-only passphrase "${LOCAL_PASSPHRASE}"`);
     }
-    const results = upWithPulumi(s, pkg, tenants, (l) => say(l));
-    for (const spec of tenants) await addStandinMarker({ socketPath: s.paths.mysqlSocket, user: "root" }, spec);
+    const results = upWithPulumi(s, joomla, tenants, (l) => say(l));
+    offboardRemovedTenants(s, tenants, (l) => say(l));
     return tenants.map((spec) => {
         const out = results.find((r) => r.stack === spec.name)?.outputs ?? {};
         return { spec, adminPassword: String(out.adminPassword ?? "?"), passwordFrom: `pulumi stack output --show-secrets -s ${spec.name}` };
@@ -96,12 +95,12 @@ async function upWithEngine(s: LocalSettings, pkg: StandinPackage, tenants: Tena
 async function up(s: LocalSettings): Promise<void> {
     // Bad tenant files stop everything before anything starts.
     const tenants = loadLocalTenants(s);
-    const pkg = buildStandinPackage(STANDIN_JOOMLA_VERSION, s.paths.packages);
-    say(`stand-in Joomla package (stand-in docroot + Joomla ${STANDIN_JOOMLA_VERSION} SQL): ${pkg.file}`);
+    const joomla = localJoomla();
+    say(`Joomla ${joomla.version}: ${joomla.file} (${joomla.source} package, sha512 verified)`);
     const blocked = blockedEngineParts(s);
     if (blocked.length === 0) {
         say("Pulumi engine complete: provisioning with `pulumi up` (platform local, then each tenant stack).");
-        printSites(s, await upWithEngine(s, pkg, tenants), "Pulumi mode: stacks local, " + tenants.map((t) => t.name).join(", "));
+        printSites(s, await upWithEngine(s, joomla, tenants), "Pulumi mode: stacks local, " + tenants.map((t) => t.name).join(", "));
         return;
     }
     banner([
@@ -111,7 +110,7 @@ async function up(s: LocalSettings): Promise<void> {
         ...blocked.map((b) => `  - ${b}`),
         "Details: .cache/pulumi/toolchain.txt and docs/pulumi-toolchain.md.",
     ]);
-    printSites(s, await upWithoutPulumi(s, pkg, tenants), "NOT Pulumi: server CLI verbs run directly");
+    printSites(s, await upWithoutPulumi(s, joomla, tenants), "NOT Pulumi: server CLI verbs run directly");
 }
 
 async function status(s: LocalSettings): Promise<void> {

@@ -13,9 +13,7 @@ final class AtomicFile
     public static function write(string $path, string $content, int $mode = 0640, ?string $group = null): void
     {
         $dir = dirname($path);
-        if (!is_dir($dir) && !mkdir($dir, 0750, true) && !is_dir($dir)) {
-            throw new \RuntimeException("cannot create folder $dir");
-        }
+        Dirs::make($dir, 0750);
         $tmp = $dir . '/.' . basename($path) . '.' . bin2hex(random_bytes(6)) . '.tmp';
         $fh = fopen($tmp, 'x');
         if ($fh === false) {

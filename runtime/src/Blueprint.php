@@ -91,7 +91,9 @@ final class Blueprint
     }
 
     /**
-     * Builds the blueprint from a release folder into a staging database, then swaps it in.
+     * Builds the blueprint from a release folder into a staging database, then swaps it in: with
+     * Joomla's own CLI installer (a failing installer fails this, with its output), or with
+     * --sql-only from the install SQL files. Nothing changes when it fails.
      *
      * @param callable(string): void $log
      * @return array<string, mixed> the new blueprint description
@@ -106,14 +108,12 @@ final class Blueprint
             }
         }
         $version = $core->newest() ?? throw new UserError("{$core->updatesDir} holds no update files: cannot tell the schema version");
-        $method = 'sql-only';
-        if (!$sqlOnly) {
-            $why = self::installerUnusable($release);
-            if ($why === null) {
-                $method = 'installer';
-            } else {
-                $log("the real installer cannot run ($why): applying the install SQL files instead");
-            }
+        // The real installer is the blueprint's source of truth; the install SQL alone is an
+        // explicit choice, never a silent fallback.
+        $method = $sqlOnly ? 'sql-only' : 'installer';
+        if (!$sqlOnly && ($why = self::installerUnusable($release)) !== null) {
+            throw new UserError("Joomla's installer cannot run from $release ($why): give the unpacked full package, "
+                . 'or build from the install SQL alone with --sql-only', ExitCode::NOT_READY);
         }
         $lock = Lock::acquire($this->paths, 'blueprint', 600);
         $admin = Db::admin($this->config);

@@ -169,9 +169,7 @@ final class BlueprintStandby
             return;
         }
         $logs = $this->paths->logs();
-        if (!is_dir($logs) && !@mkdir($logs, 0750, true) && !is_dir($logs)) {
-            throw new \RuntimeException("cannot create folder $logs");
-        }
+        Dirs::make($logs, 0750);
         $env = getenv();
         $env[self::INHERITED_LOCKS_ENV] = '3,4';
         $cmd = ['setsid', PHP_BINARY, dirname(__DIR__) . '/bin/mokowaas', 'blueprint', 'standby'];

@@ -74,7 +74,9 @@ final class Borg
             return;
         }
         $parent = dirname($this->repo);
-        if (!is_dir($parent) && !@mkdir($parent, 0700, true) && !is_dir($parent)) {
+        try {
+            Dirs::make($parent, 0700);
+        } catch (\RuntimeException) {
             throw new BorgFailure("cannot create $parent for the Borg repository");
         }
         $this->run(['init', '--encryption=repokey', $this->repo]);

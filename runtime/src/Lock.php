@@ -29,9 +29,7 @@ final class Lock
             throw new \InvalidArgumentException("bad lock name $name");
         }
         $dir = $paths->locks();
-        if (!is_dir($dir) && !@mkdir($dir, 0750, true) && !is_dir($dir)) {
-            throw new \RuntimeException("cannot create lock folder $dir");
-        }
+        Dirs::make($dir, 0750);
         $file = "$dir/$name.lock";
         $h = fopen($file, 'c');
         if ($h === false) {

@@ -483,9 +483,7 @@ final class Registry
     /** Creates $dir if missing; as root, sets mode and owner/group even if it existed. */
     private function ensureDir(string $dir, int $mode, ?string $group, ?string $owner = null): void
     {
-        if (!is_dir($dir) && !@mkdir($dir, $mode, true) && !is_dir($dir)) {
-            throw new \RuntimeException("cannot create folder $dir");
-        }
+        Dirs::make($dir, $mode);
         if (posix_geteuid() !== 0) {
             return;
         }

@@ -1,24 +1,22 @@
 /**
- * A stand-in for a Joomla 6 release: the same entry points and include order as the real one
- * (see ../shared/reference/joomla6.md) — index.php, administrator/index.php, api/index.php,
- * cli/joomla.php, each app's includes/app.php, includes/defines.php (every constant presettable)
- * and includes/framework.php (configuration.php checks, `ob_start(); require configuration.php;
- * new JConfig()`) — but instead of booting Joomla it connects with JConfig's credentials and prints
- * the tenant's marker row as JSON. Our bootstrap files are then installed on top of it by the real
+ * The contract docroot: a FAKE Joomla release, used only where a test checks the bootstrap's
+ * contract in isolation (what defines.php and configuration.php hand Joomla for each host and
+ * entry point); everything a test says about Joomla itself runs real Joomla (test/runtime/joomla.test.ts).
+ * It has the same entry points and include order as Joomla 6 (../shared/reference/joomla6.md):
+ * index.php, administrator/index.php, api/index.php, cli/joomla.php, each app's includes/app.php,
+ * includes/defines.php (every constant presettable) and includes/framework.php (configuration.php
+ * checks, `ob_start(); require configuration.php; new JConfig()`), but instead of booting Joomla
+ * it connects with JConfig's credentials and prints the tenant's marker row, its JPATH constants
+ * and JConfig values as JSON. Our bootstrap is installed on top of it by the real
  * `mokowaas release bootstrap`, exactly as on a server.
  *
  * Every PHP notice, warning or deprecation (a redefined constant, a dynamic JConfig property)
  * turns into an HTTP 500 / CLI exit 70, so a sloppy bootstrap fails the tests.
- *
- * Query actions (site app): `?standin=write-config` tries to rewrite configuration.php the way
- * Joomla's com_config does (chmod 0644, write); `?standin=upload&name=N` writes a file into the
- * tenant's image folder as the media manager would (the folder comes from the tenant's marker row,
- * as com_media's image_path comes from its database).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-/** Table every stand-in tenant database holds: one row naming the tenant. */
+/** Table every contract-docroot tenant database holds: one row naming the tenant. */
 export const MARKER_TABLE = "mokowaas_marker";
 
 /** SQL that creates the marker table with one row in a tenant database (prefix as in the entry). */
@@ -72,7 +70,7 @@ ob_start();
 require_once JPATH_CONFIGURATION . '/configuration.php';
 ob_end_clean();
 $config = new JConfig();
-require_once JPATH_LIBRARIES . '/standin.php';
+require_once JPATH_LIBRARIES . '/contract.php';
 `;
 
 // includes/app.php of a web app: its own defines.php (if any), then ALWAYS its includes/defines.php.
@@ -87,21 +85,21 @@ if (!file_exists(JPATH_LIBRARIES . '/vendor/autoload.php') || !is_dir(JPATH_PUBL
     exit;
 }
 require_once JPATH_BASE . '/includes/framework.php';
-mokowaas_standin('${name}');
+mokowaas_contract('${name}');
 `;
 
 const index = (appFile: string) => `<?php
-// Joomla 6 checks JOOMLA_MINIMUM_PHP (8.3.0) here; the stand-in runs on the test machine's PHP.
+// Joomla 6 checks JOOMLA_MINIMUM_PHP (8.3.0) here.
 ${strict}
 \\define('_JEXEC', 1);
 require_once __DIR__ . '/${appFile}';
 `;
 
 // The "application": builds JConfig again (as Joomla does), connects with its credentials, prints the marker.
-const standin = `<?php
+const contract = `<?php
 \\defined('_JEXEC') or die;
 
-function mokowaas_standin(string $app): void
+function mokowaas_contract(string $app): void
 {
     $config = new JConfig();
     $again = new JConfig();
@@ -127,21 +125,6 @@ function mokowaas_standin(string $app): void
             'mailfrom' => $config->mailfrom, 'robots' => $config->robots, 'offline' => $config->offline,
         ],
     ];
-    $action = PHP_SAPI === 'cli' ? '' : (string) ($_GET['standin'] ?? '');
-    if ($action === 'write-config') {
-        // What com_config does: make the file writable if PHP owns it, write, restore.
-        $file = JPATH_CONFIGURATION . '/configuration.php';
-        $before = md5_file($file);
-        $out['write'] = [
-            'chmod' => @chmod($file, 0644),
-            'written' => @file_put_contents($file, "<?php\\nclass JConfig { public $sitename = 'frozen'; }\\n") !== false,
-            'unchanged' => md5_file($file) === $before,
-        ];
-    } elseif ($action === 'upload') {
-        $name = basename((string) ($_GET['name'] ?? 'upload.txt'));
-        $target = JPATH_ROOT . '/' . $row['image_path'] . '/' . $name;
-        $out['upload'] = ['path' => $target, 'written' => @file_put_contents($target, 'uploaded by ' . $row['marker']) !== false];
-    }
     if (PHP_SAPI !== 'cli') {
         header('Content-Type: application/json');
     }
@@ -164,14 +147,14 @@ if (!file_exists(JPATH_LIBRARIES . '/vendor/autoload.php') || !is_dir(JPATH_ROOT
     exit(1);
 }
 require_once JPATH_BASE . '/includes/framework.php';
-mokowaas_standin('cli');
+mokowaas_contract('cli');
 `;
 
 /**
- * Writes the stand-in release into `dir` (created if missing). Owned by whoever runs it (root in
+ * Writes the contract docroot into `dir` (created if missing). Owned by whoever runs it (root in
  * tests); `mokowaas release bootstrap` then installs our files into it.
  */
-export function writeStandinRelease(dir: string): void {
+export function writeContractDocroot(dir: string): void {
     const files: Record<string, string> = {
         "index.php": index("includes/app.php"),
         "includes/app.php": app("dirname(__DIR__)", "site"),
@@ -186,7 +169,7 @@ export function writeStandinRelease(dir: string): void {
         "api/includes/defines.php": definesFor("api"),
         "api/includes/framework.php": framework,
         "cli/joomla.php": cli,
-        "libraries/standin.php": standin,
+        "libraries/contract.php": contract,
         "libraries/vendor/autoload.php": "<?php\n",
         "templates/system/build_incomplete.html": "<p>build incomplete</p>\n",
         "media/vendor/.keep": "",

@@ -1,8 +1,11 @@
 /**
- * A whole data plane in a temporary root for tests: platform config, the stand-in Joomla release
- * with our bootstrap installed by the real `mokowaas release bootstrap`, `current` pointing at it,
- * PHP-FPM and Caddy on private ports (devenv/); plus helpers to create tenants (database, user,
- * marker row, registry entry). Used by the runtime tests and the HTTP benchmark.
+ * A whole data plane in a temporary root for tests: platform config, a Joomla release with our
+ * bootstrap installed by the real `mokowaas release bootstrap`, `current` pointing at it, PHP-FPM
+ * and Caddy on private ports (devenv/); plus helpers to create tenants. The release is either real
+ * Joomla (`{ joomla: "6.0.4" }`: the Full Package, its blueprint built by Joomla's own installer,
+ * tenants seeded from it) or the contract docroot (test/harness/contract-docroot.ts), a fake that
+ * prints what the bootstrap handed it, for tests of the bootstrap's contract in isolation. Used by
+ * the runtime tests and the HTTP benchmarks.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,7 +15,8 @@ import { startCaddy, type Caddy } from "../../devenv/caddy";
 import { adminConnection, type MySqlInfo } from "../../devenv/mysql";
 import { startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
 import { PHP_USER, check, makeTraversable, mokowaas, php, type CliResult } from "../../devenv/server-cli";
-import { markerSql, writeStandinRelease } from "../../devenv/standin-docroot";
+import { markerSql, writeContractDocroot } from "./contract-docroot";
+import { joomlaRelease } from "./joomla-package";
 
 /**
  * The registry entry as the control plane writes it (components/tenant.ts), with the optional
@@ -23,20 +27,32 @@ export type TenantEntry = Omit<RegistryEntry, "comingSoon" | "backup"> & {
     backup?: RegistryEntry["backup"];
 };
 
-/** A platform root with config and the bootstrapped stand-in release as `current` (no services). */
-export function preparePlatform(root: string, db: MySqlInfo): { release: string } {
+export interface PlaneOptions {
+    /** A Joomla version: serve that real release. Absent: the contract docroot. */
+    joomla?: string;
+}
+
+/** A platform root with config and a bootstrapped release as `current` (no services). */
+export function preparePlatform(root: string, db: MySqlInfo, opts: PlaneOptions = {}): { release: string } {
     fs.mkdirSync(root, { recursive: true });
     makeTraversable(root);
     check(mokowaas(root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
         "--mysql-user", db.adminUser, "--php-user", PHP_USER], db.adminPassword), "platform init");
-    // A real /etc is world-traversable; etc/mokowaas itself stays 0750 root:<php user>.
-    fs.chmodSync(path.join(root, "etc"), 0o755);
     const srv = path.join(root, "srv", "mokowaas");
-    const release = path.join(srv, "releases", "standin");
-    writeStandinRelease(release);
+    const name = opts.joomla ? `joomla-${opts.joomla}` : "contract";
+    const release = path.join(srv, "releases", name);
+    if (opts.joomla) {
+        // As the platform lays a release down: served without its installer; the blueprint is
+        // built by that installer from the package as published (`<release>.dist`).
+        joomlaRelease(opts.joomla, release, { installer: false });
+        joomlaRelease(opts.joomla, `${release}.dist`);
+    } else {
+        writeContractDocroot(release);
+    }
     makeTraversable(release);
     check(mokowaas(root, ["release", "bootstrap", release]), "release bootstrap");
-    fs.symlinkSync("releases/standin", path.join(srv, "current"));
+    fs.symlinkSync(`releases/${name}`, path.join(srv, "current"));
+    if (opts.joomla) check(mokowaas(root, ["blueprint", "create", "--release", `${release}.dist`]), "blueprint create");
     return { release };
 }
 
@@ -48,9 +64,9 @@ export interface DataPlane {
     stop(): Promise<void>;
 }
 
-export async function startDataPlane(dir: string, db: MySqlInfo): Promise<DataPlane> {
+export async function startDataPlane(dir: string, db: MySqlInfo, opts: PlaneOptions = {}): Promise<DataPlane> {
     const root = path.join(dir, "root");
-    const { release } = preparePlatform(root, db);
+    const { release } = preparePlatform(root, db, opts);
     const fpm = await startPhpFpm({ dir: path.join(dir, "fpm"), root });
     let caddy: Caddy;
     try {
@@ -74,22 +90,23 @@ export function tenantHosts(tenant: string) {
 }
 
 /**
- * Creates the tenant's database and user (granted on that database only) with a marker row, and
- * returns its registry entry (not yet put). The image path mimics what seeding writes to com_media.
+ * Creates the tenant's database and user (granted on that database only) and returns its registry
+ * entry (not yet put). With `marker` (the contract docroot) the database gets a marker row whose
+ * image path mimics what seeding writes to com_media; real Joomla tenants are seeded instead.
  */
-export async function createTenantDb(db: MySqlInfo, tenant: string, extra: Partial<TenantEntry> = {}): Promise<TenantEntry> {
+export async function createTenantDb(db: MySqlInfo, tenant: string, extra: Partial<TenantEntry> = {}, opts: { marker?: boolean } = {}): Promise<TenantEntry> {
     const name = `t_${tenant.replace(/-/g, "_")}`;
     const password = `pw-${tenant}-${Math.random().toString(36).slice(2)}`;
     const prefix = "jx_";
     const c = await adminConnection(db);
     try {
-        await c.query(`DROP DATABASE IF EXISTS \`${name}\`; CREATE DATABASE \`${name}\``);
+        await c.query(`DROP DATABASE IF EXISTS \`${name}\`; CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
         for (const h of ["127.0.0.1", "localhost"]) {
             await c.query(`DROP USER IF EXISTS '${name}'@'${h}'`);
             await c.query(`CREATE USER '${name}'@'${h}' IDENTIFIED BY '${password}'`);
             await c.query(`GRANT ALL PRIVILEGES ON \`${name}\`.* TO '${name}'@'${h}'`);
         }
-        await c.query(`USE \`${name}\`; ${markerSql(prefix, `marker-of-${tenant}`, `sites/${tenant}/media/images`)}`);
+        if (opts.marker ?? true) await c.query(`USE \`${name}\`; ${markerSql(prefix, `marker-of-${tenant}`, `sites/${tenant}/media/images`)}`);
     } finally {
         await c.end();
     }
@@ -103,6 +120,15 @@ export async function createTenantDb(db: MySqlInfo, tenant: string, extra: Parti
         mail: { from: `webmaster@${tenant}.example.com`, fromName: `Site of ${tenant}` },
         ...extra,
     };
+}
+
+/** A real Joomla tenant: database and user, registry entry, seeded from the blueprint with its own super user. */
+export async function addJoomlaTenant(root: string, db: MySqlInfo, tenant: string, extra: Partial<TenantEntry> = {}): Promise<{ entry: TenantEntry; admin: { username: string; password: string } }> {
+    const entry = await createTenantDb(db, tenant, extra, { marker: false });
+    check(putEntry(root, entry), `registry put ${tenant}`);
+    const admin = { username: `admin-${tenant}`, password: `Pw-${tenant}-${Math.random().toString(36).slice(2)}-x`, email: `admin@${tenant}.example.com` };
+    check(mokowaas(root, ["tenant", "seed", tenant], JSON.stringify(admin)), `tenant seed ${tenant}`);
+    return { entry, admin: { username: admin.username, password: admin.password } };
 }
 
 export function putEntry<T extends { tenant: string }>(root: string, entry: T): CliResult {

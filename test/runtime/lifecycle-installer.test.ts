@@ -1,82 +1,99 @@
 /**
- * The blueprint's installer path. This machine has no Joomla PHP code (only its SQL), so a stand-in
- * `installation/joomla.php` with the real CLI installer's options plays the installer: it refuses
- * to run beside a configuration.php, loads the install SQL with the credentials it was given,
- * creates a super user, writes configuration.php and deletes its installation folder, as Joomla's
- * does. What is tested is our side: the throwaway copy, the temporary database account whose
- * password is the only one in argv (dropped afterwards), and the blueprint that results.
+ * `blueprint create` with Joomla's real CLI installer (the 6.0.4 Full Package): it runs in a
+ * throwaway copy of the release, connects through a temporary MySQL account that exists only
+ * while it runs (the installer takes its database password in argv), and a failing or unusable
+ * installer fails the create with its reason and leaves the blueprint as it was. The install SQL
+ * alone is only used when asked for (--sql-only).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminConnection } from "../../devenv/mysql";
-import { layOutRelease } from "../../devenv/joomla-release";
+import { joomlaRelease } from "../harness/joomla-package";
 import { TestPlatform } from "./lifecycle-harness";
 
-const STAND_IN = String.raw`<?php
-$o = [];
-foreach (array_slice($argv, 2) as $a) {
-    if (preg_match('/^--([a-z-]+)=(.*)$/s', $a, $m)) { $o[$m[1]] = $m[2]; }
-}
-file_put_contents(getenv('STAND_IN_LOG'), json_encode(['argv' => $argv, 'cwd' => getcwd(), 'root' => dirname(__DIR__)]));
-if (is_file(dirname(__DIR__) . '/configuration.php')) { fwrite(STDERR, "configuration.php exists\n"); exit(1); }
-[$host, $port] = explode(':', $o['db-host']);
-$db = new mysqli($host, $o['db-user'], $o['db-pass'], $o['db-name'], (int) $port);
-foreach (['base', 'supports', 'extensions'] as $f) {
-    $db->multi_query(str_replace('#__', $o['db-prefix'], file_get_contents(__DIR__ . "/sql/mysql/$f.sql")));
-    while ($db->more_results()) { $db->next_result(); }
-}
-$p = $o['db-prefix'];
-$hash = password_hash($o['admin-password'], PASSWORD_BCRYPT);
-$db->query("INSERT INTO {$p}users (id, name, username, email, password, registerDate, params) VALUES (777, 'Super User', '{$o['admin-username']}', '{$o['admin-email']}', '$hash', NOW(), '')");
-$db->query("INSERT INTO {$p}user_usergroup_map (user_id, group_id) VALUES (777, 8)");
-file_put_contents(dirname(__DIR__) . '/configuration.php', "<?php class JConfig { public \$password = '{$o['db-pass']}'; }");
-exec('rm -rf ' . escapeshellarg(__DIR__));
-`;
-
-describe("blueprint create with the installer", () => {
+describe("blueprint create with Joomla's installer", () => {
     let p: TestPlatform;
     let release: string;
-    const log = path.join(os.tmpdir(), `stand-in-${process.pid}.json`);
+    const meta = () => JSON.parse(p.cli(["blueprint", "show"]).stdout);
+    const installerCopies = () => fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("mokowaas-installer-"));
 
     beforeAll(() => {
         p = new TestPlatform(inject("mysql"));
-        release = layOutRelease("6.0.4", path.join(p.root, "release"));
-        fs.writeFileSync(path.join(release, "installation/joomla.php"), STAND_IN);
-        // The stand-in declares a minimum this PHP meets (Joomla 6 itself needs 8.3).
-        fs.writeFileSync(path.join(release, "installation/index.php"), "<?php define('JOOMLA_MINIMUM_PHP', '8.1.0');\n");
-        fs.writeFileSync(path.join(release, "configuration.php"), "<?php // the platform's bootstrap config\n");
+        release = joomlaRelease("6.0.4", path.join(p.root, "release"));
     });
-    afterAll(async () => {
-        fs.rmSync(log, { force: true });
-        await p?.cleanup();
-    });
+    afterAll(async () => p?.cleanup());
 
-    it("runs the installer in a throwaway copy with a temporary account that no longer exists afterwards", async () => {
-        const r = p.cli(["blueprint", "create", "--release", release, "--database", p.blueprintDb], "", { STAND_IN_LOG: log });
-        expect(r.status, r.stderr).toBe(0);
-        expect(r.stdout).toContain("(installer)");
-        const seen = JSON.parse(fs.readFileSync(log, "utf8"));
-        expect(seen.root).not.toBe(release);
-        expect(fs.existsSync(seen.root)).toBe(false); // the copy is gone
-        expect(fs.existsSync(path.join(release, "installation/joomla.php"))).toBe(true); // the release is untouched
-        const arg = (name: string) => (seen.argv as string[]).find((a) => a.startsWith(`--${name}=`))!.split("=").slice(1).join("=");
-        expect(arg("db-user")).toMatch(/^mkbp_/);
-        expect(arg("db-user")).not.toBe(p.db.adminUser);
-        expect((seen.argv as string[]).join(" ")).not.toContain(p.db.adminPassword);
-        // The password the installer saw in argv is useless now: its account was dropped.
-        await expect(mysql.createConnection({ host: p.db.host, port: p.db.port, user: arg("db-user"), password: arg("db-pass") })).rejects.toThrow(/Access denied/);
+    it("runs the installer in a throwaway copy, connected through a temporary account that is gone afterwards", async () => {
+        const copiesBefore = installerCopies();
         const c = await adminConnection(p.db);
-        const [users] = await c.query<any[]>("SELECT User FROM mysql.user WHERE User LIKE 'mkbp\\_%'");
-        expect(users).toEqual([]);
-        const [rows] = await c.query<any[]>(`SELECT id, block, password FROM \`${p.blueprintDb}\`.bp_users`);
-        expect(rows).toEqual([{ id: 777, block: 1, password: "" }]);
-        await c.end();
-        expect(JSON.parse(p.cli(["blueprint", "show"]).stdout)).toMatchObject({ method: "installer", superUserId: 777, schemaVersion: "6.0.1-2025-10-29" });
-
-        const t = await p.addTenant("viaInstaller".toLowerCase());
+        try {
+            await c.query("SET GLOBAL log_output = 'TABLE'");
+            await c.query("SET GLOBAL general_log = 'ON'");
+            const r = p.cli(["blueprint", "create", "--release", release, "--database", p.blueprintDb]);
+            await c.query("SET GLOBAL general_log = 'OFF'");
+            expect(r.status, r.stderr).toBe(0);
+            expect(r.stdout).toContain("built from Joomla 6.0.4 (installer)");
+            // Who the installer connected as: only the temporary account, to the staging database.
+            const [connects] = await c.query<any[]>(
+                "SELECT CONVERT(argument USING utf8mb4) AS a FROM mysql.general_log WHERE command_type = 'Connect' AND CONVERT(argument USING utf8mb4) LIKE 'mkbp\\_%'");
+            expect(connects.length).toBeGreaterThan(0);
+            for (const { a } of connects) expect(a).toMatch(new RegExp(`^mkbp_[0-9a-f]{8}@(localhost|127\\.0\\.0\\.1) on (${p.blueprintDb}_new)? ?using`));
+            const [left] = await c.query<any[]>("SELECT User FROM mysql.user WHERE User LIKE 'mkbp\\_%'");
+            expect(left).toEqual([]);
+            const [su] = await c.query<any[]>(
+                `SELECT u.username, u.block, u.password FROM \`${p.blueprintDb}\`.bp_users u JOIN \`${p.blueprintDb}\`.bp_user_usergroup_map m ON m.user_id = u.id AND m.group_id = 8`);
+            expect(su).toEqual([{ username: "blueprint-admin", block: 1, password: "" }]);
+        } finally {
+            await c.query("SET GLOBAL general_log = 'OFF'");
+            await c.query("TRUNCATE TABLE mysql.general_log");
+            await c.end();
+        }
+        // The release as published is untouched: installer still there, no configuration.php; the copy is gone.
+        expect(fs.existsSync(path.join(release, "installation/joomla.php"))).toBe(true);
+        expect(fs.existsSync(path.join(release, "configuration.php"))).toBe(false);
+        expect(installerCopies()).toEqual(copiesBefore);
+        expect(meta()).toMatchObject({ method: "installer", joomlaVersion: "6.0.4", schemaVersion: "6.0.1-2025-10-29" });
+        const t = await p.addTenant("via-installer");
         expect(p.seed(t).status).toBe(0);
+    });
+
+    it("a failing installer fails the create with the installer's own output and leaves the blueprint as it was", async () => {
+        const before = meta();
+        const broken = joomlaRelease("6.0.4", path.join(p.root, "broken"));
+        // Replaced, not edited: the copy shares its files with the pristine package.
+        const base = path.join(broken, "installation/sql/mysql/base.sql");
+        const sql = fs.readFileSync(base, "utf8");
+        fs.rmSync(base);
+        fs.writeFileSync(base, `${sql}\nCREATE TABLE \`#__broken\` (this is not SQL);\n`);
+        const r = p.cli(["blueprint", "create", "--release", broken, "--database", p.blueprintDb]);
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("the Joomla installer failed");
+        expect(r.stderr).toMatch(/SQL syntax|Creating and populating the database/);
+        expect(meta()).toEqual(before);
+        const c = await adminConnection(p.db);
+        try {
+            const [dbs] = await c.query<any[]>(`SHOW DATABASES LIKE '${p.blueprintDb}\\_new'`);
+            expect(dbs).toEqual([]);
+            const [users] = await c.query<any[]>(`SELECT COUNT(*) AS n FROM \`${p.blueprintDb}\`.bp_users`);
+            expect(users[0].n).toBe(1);
+        } finally {
+            await c.end();
+        }
+    });
+
+    it("an installer that cannot run is refused (exit 4) unless the install SQL alone is asked for (--sql-only)", () => {
+        const before = meta();
+        const noInstaller = joomlaRelease("6.0.4", path.join(p.root, "no-installer"));
+        fs.rmSync(path.join(noInstaller, "installation/joomla.php"));
+        const r = p.cli(["blueprint", "create", "--release", noInstaller, "--database", p.blueprintDb]);
+        expect(r.status).toBe(4);
+        expect(r.stderr).toContain("installation/joomla.php is missing");
+        expect(r.stderr).toContain("--sql-only");
+        expect(meta()).toEqual(before);
+        const sqlOnly = p.cli(["blueprint", "create", "--sql-only", "--release", noInstaller, "--database", p.blueprintDb]);
+        expect(sqlOnly.status, sqlOnly.stderr).toBe(0);
+        expect(meta()).toMatchObject({ method: "sql-only", joomlaVersion: "6.0.4", schemaVersion: before.schemaVersion });
     });
 });

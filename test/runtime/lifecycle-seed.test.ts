@@ -1,13 +1,14 @@
 /**
- * Blueprint and seeding against the real MySQL with Joomla 6.0.4's own SQL: the blueprint is a
- * faithful fresh install, each tenant gets its own super user, and a live database is never
- * seeded over.
+ * Blueprint and seeding against the real MySQL with the real Joomla 6.0.4 package: the blueprint is
+ * a fresh install by Joomla's own CLI installer, each tenant gets its own super user, and a live
+ * database is never seeded over.
  */
 import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { layOutRelease, newestSchema } from "../../devenv/joomla-release";
+import { newestSchema } from "../../devenv/joomla-release";
+import { joomlaRelease } from "../harness/joomla-package";
 import { passwordVerify, superUser, TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 describe("blueprint and tenant seed", () => {
@@ -31,18 +32,18 @@ describe("blueprint and tenant seed", () => {
 
     beforeAll(async () => {
         p = new TestPlatform(inject("mysql"));
-        release = layOutRelease("6.0.4", path.join(p.root, "release-6.0.4"));
+        release = joomlaRelease("6.0.4", path.join(p.root, "release-6.0.4"));
         acme = await p.addTenant("acme");
         globex = await p.addTenant("globex", { prefix: "gx7_" });
     });
     afterAll(async () => p?.cleanup());
 
-    it("builds the blueprint from the install SQL when no runnable installer is present, recording the core schema version", async () => {
+    it("builds the blueprint with Joomla's own installer, recording the core schema version", async () => {
         const r = p.cli(["blueprint", "create", "--release", release, "--database", p.blueprintDb]);
-        expect(r.stderr).toContain("installation/joomla.php is missing");
         expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toContain("running the Joomla installer in a throwaway copy");
         const meta = JSON.parse(p.cli(["blueprint", "show"]).stdout);
-        expect(meta).toMatchObject({ database: p.blueprintDb, method: "sql-only", joomlaVersion: "6.0.4", schemaVersion: newestSchema(release) });
+        expect(meta).toMatchObject({ database: p.blueprintDb, method: "installer", joomlaVersion: "6.0.4", schemaVersion: newestSchema(release) });
         const c = await p.query(p.blueprintDb);
         try {
             const [rows] = await c.query<any[]>(

@@ -2,6 +2,7 @@
  * `mokowaas platform init|show`: the platform config the other verbs read. The MySQL admin
  * password arrives on stdin only and is readable by root and the PHP user's group alone.
  */
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -34,6 +35,17 @@ describe("platform init", () => {
         expect(shown.mysql).toEqual({ host: "127.0.0.1", port: 3306, socket: null, user: "mokowaas_admin" });
         expect(shown).toMatchObject({ phpUser: "www-data", blueprintDatabase: "bp_main", backupMaxAgeHours: 30, hooks: { success: [], failure: ["https://hooks.example.com/f"] } });
         expect(JSON.stringify(shown)).not.toContain("s3cret");
+    });
+
+    it("creates missing parents traversable like a server's /etc (0755), only etc/mokowaas itself closed (0750)", () => {
+        const root = freshRoot();
+        fs.chmodSync(root, 0o755);
+        expect(mokowaas(root, base, "pw\n").status).toBe(0);
+        expect(fs.statSync(path.join(root, "etc")).mode & 0o777).toBe(0o755);
+        expect(fs.statSync(path.join(root, "etc/mokowaas")).mode & 0o777).toBe(0o750);
+        // What the PHP user (PHP-FPM's workers) must be able to do: reach the registry under etc/mokowaas.
+        const r = spawnSync("setpriv", ["--reuid=www-data", "--regid=www-data", "--clear-groups", "test", "-x", path.join(root, "etc")]);
+        expect(r.status).toBe(0);
     });
 
     it("leaves optional keys out when not given, so the verbs use their defaults", () => {

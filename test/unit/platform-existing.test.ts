@@ -45,7 +45,7 @@ describe("platform local on an existing server", () => {
 
     it("connects over the configured SSH port and uses the configured paths, PHP and MySQL client", () => {
         expect(platformCommand(registered, "local", "ready").inputs.connection).toMatchObject({ host: "127.0.0.1", port: 2222, user: "root", privateKey: KEY });
-        expect(platformCommand(registered, "local", "ready").inputs.create).toContain("php -r 'exit(PHP_VERSION_ID >= 80200 ? 0 : 1);'");
+        expect(platformCommand(registered, "local", "ready").inputs.create).toContain("php -r 'exit(PHP_VERSION_ID >= 80300 ? 0 : 1);'");
         expect(platformCommand(registered, "local", "mysql-admin").inputs.create).toContain(
             "mysql --protocol=socket --socket=/tmp/mokowaas-local/mysql/mysqld.sock --user=root <<SQL",
         );

@@ -4,3 +4,8 @@
 // follow from administrator/includes/app.php.
 \defined('_JEXEC') or die;
 require \dirname(__DIR__) . '/mokowaas/enter.php';
+// A Global Configuration save would rewrite the configuration.php all tenants share: answered here.
+if (PHP_SAPI !== 'cli' && \getenv('REQUEST_METHOD') === 'POST') {
+    require_once \dirname(__DIR__) . '/mokowaas/load.php';
+    \MokoWaaS\Joomla\Tenant::refuseSharedConfigWrite();
+}

@@ -107,6 +107,24 @@ final class Tenant
         return self::$config;
     }
 
+    /**
+     * Global Configuration's save (com_config, task application.apply/save) would rewrite the one
+     * configuration.php every tenant shares; it fails there (root-owned), and Joomla answers that
+     * with HTTP 500. Until Global Configuration is kept per tenant, the administrator answers such
+     * a request with a page that says so. Called by administrator/defines.php only.
+     */
+    public static function refuseSharedConfigWrite(): void
+    {
+        if ((\getenv('REQUEST_METHOD') ?: '') !== 'POST') {
+            return;
+        }
+        $option = $_GET['option'] ?? $_POST['option'] ?? '';
+        $task = $_POST['task'] ?? $_GET['task'] ?? '';
+        if ($option === 'com_config' && \is_string($task) && \preg_match('/^(application\.)?(apply|save|removeroot)$/', $task)) {
+            self::page(403, 'managed.html');
+        }
+    }
+
     /** The TLS ask endpoint: 200 when ?domain= is a host of the host map, else 404. Loopback only. */
     public static function ask(mixed $hostMap): never
     {
@@ -158,6 +176,11 @@ final class Tenant
 
     private static function pickCli(): string
     {
+        if (\function_exists('posix_geteuid') && \posix_geteuid() === 0) {
+            // Root may write every file of the shared release (Joomla's config:set and site:down
+            // rewrite configuration.php): Joomla code never runs as root on this platform.
+            self::cliFail('Joomla\'s CLI does not run as root on a shared release: use `mokowaas joomla <tenant> -- <command>`, which runs it as the tenant\'s PHP user');
+        }
         $tenant = (string) getenv('MOKOWAAS_TENANT');
         if ($tenant === '') {
             self::cliFail('MOKOWAAS_TENANT is not set: run Joomla\'s CLI as `MOKOWAAS_TENANT=<tenant> php cli/joomla.php ...`');

@@ -23,9 +23,10 @@ final class BlueprintCommand extends Command
         return "usage: mokowaas blueprint create --release DIR [--sql-only] [--database NAME (default mokowaas_blueprint)]\n"
             . "       mokowaas blueprint show\n"
             . "       mokowaas blueprint standby\n"
-            . "  create runs Joomla's CLI installer in a throwaway copy of DIR; with --sql-only, or when the\n"
-            . "  installer cannot run here (no installation/joomla.php, PHP older than Joomla's minimum), it\n"
-            . "  applies installation/sql/mysql/{base,supports,extensions}.sql itself; then it makes the standby copy.\n"
+            . "  create runs Joomla's CLI installer in a throwaway copy of DIR (the unpacked full package); an installer\n"
+            . "  that cannot run here (no installation/joomla.php, PHP older than Joomla's minimum: exit 4) or fails\n"
+            . "  (exit 1, with its output) leaves the blueprint as it was. --sql-only instead applies\n"
+            . "  installation/sql/mysql/{base,supports,extensions}.sql itself. Then it makes the standby copy.\n"
             . "  standby (re)makes the ready spare copy of the blueprint (database <blueprint>_standby) that `tenant seed`\n"
             . "  moves into a tenant's database, unless it is a complete copy of the current blueprint; it waits for a\n"
             . "  refill already running. `tenant seed` starts it in the background after taking the copy.";

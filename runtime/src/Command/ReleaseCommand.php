@@ -19,6 +19,7 @@ final class ReleaseCommand extends Command
         'defines.php', 'administrator/defines.php', 'api/defines.php', 'configuration.php',
         'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php',
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
+        'mokowaas/pages/managed.html',
     ];
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';

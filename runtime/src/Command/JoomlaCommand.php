@@ -1,0 +1,108 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS\Command;
+
+use MokoWaaS\Cli\Command;
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+use MokoWaaS\PlatformConfig;
+use MokoWaaS\Registry;
+
+/**
+ * Joomla's own CLI (cli/joomla.php of the served release) for one tenant, run as that tenant's PHP
+ * user, never as root: run as root, Joomla's writers (config:set, site:down...) would rewrite files
+ * every tenant shares. Commands that change the shared code, or settings the platform owns, are
+ * refused here with where to make the change instead.
+ */
+final class JoomlaCommand extends Command
+{
+    /** Joomla commands refused for a tenant, with the way to do it on this platform. */
+    private const REFUSED = [
+        'site:down' => 'production hosts are taken offline by `online: false` in the tenant\'s YAML (then `pulumi up`); dev hosts always serve',
+        'site:up' => 'production hosts go online with `online: true` in the tenant\'s YAML (then `pulumi up`)',
+        'config:set' => 'settings the platform owns come from the tenant\'s YAML and registry entry; this platform does not yet keep other Global Configuration per tenant',
+        'core:update' => 'Joomla is updated for every tenant by the platform (the platform stack\'s joomla.version), never from one site',
+        'core:update:channel' => 'the update channel is the platform\'s: Joomla is updated by the platform stack',
+        'update:joomla:remove-old-files' => 'release files belong to the platform: each release is unpacked whole by the platform stack',
+        'extension:install' => 'extensions live in the shared code and are provided by the platform',
+        'extension:remove' => 'extensions live in the shared code and are provided by the platform',
+        'extension:discover' => 'extensions live in the shared code and are provided by the platform',
+        'extension:discover:install' => 'extensions live in the shared code and are provided by the platform',
+        'site:create-public-folder' => 'the public folder is the platform\'s (Caddy serves the shared release)',
+    ];
+
+    public static function summary(): string
+    {
+        return "run Joomla's CLI for one tenant, as its PHP user";
+    }
+
+    public static function usage(): string
+    {
+        return "usage: mokowaas joomla <tenant> [--] <joomla command> [arguments...]\n"
+            . "  Runs cli/joomla.php of the served release with MOKOWAAS_TENANT=<tenant> as the platform's PHP user (never\n"
+            . "  root), passing stdin, stdout, stderr and Joomla's exit code through. Refused (exit 6, nothing run):\n"
+            . '  ' . implode(', ', array_keys(self::REFUSED)) . ".\n"
+            . "exit codes: Joomla's own; 2 usage, 3 bad tenant name, 4 no such tenant or not ready, 6 refused";
+    }
+
+    public function run(array $argv): int
+    {
+        $tenant = $argv[0] ?? throw new UserError('missing <tenant>', ExitCode::USAGE);
+        $rest = array_slice($argv, 1);
+        if (($rest[0] ?? null) === '--') {
+            array_shift($rest);
+        }
+        if ($rest === []) {
+            throw new UserError('missing the Joomla command (e.g. `mokowaas joomla acme -- list`)', ExitCode::USAGE);
+        }
+        Registry::assertTenantName($tenant);
+        $entry = (new Registry($this->paths))->get($tenant)
+            ?? throw new UserError("tenant $tenant has no registry entry on this server (`mokowaas registry list` shows them)", ExitCode::NOT_READY);
+        if (($entry['state'] ?? '') !== 'ready') {
+            throw new UserError("tenant $tenant is not ready (state " . ($entry['state'] ?? '?') . ')', ExitCode::NOT_READY);
+        }
+        $command = self::joomlaCommand($rest);
+        if ($command !== null && isset(self::REFUSED[$command])) {
+            throw new UserError("`$command` is not run for a tenant on this platform: " . self::REFUSED[$command], ExitCode::REFUSED);
+        }
+        $cli = $this->paths->current() . '/cli/joomla.php';
+        if (!is_file($cli)) {
+            throw new UserError("no Joomla release is served yet ($cli missing)", ExitCode::NOT_READY);
+        }
+        $cmd = [PHP_BINARY, $cli, ...$rest];
+        if (posix_geteuid() === 0) {
+            $user = PlatformConfig::load($this->paths)->phpUser();
+            if (posix_getpwnam($user) === false) {
+                throw new UserError("the PHP user \"$user\" of the platform config does not exist", ExitCode::NOT_READY);
+            }
+            $cmd = ['setpriv', "--reuid=$user", "--regid=$user", '--init-groups', '--', ...$cmd];
+        }
+        // Only what Joomla's CLI needs; PHP's own ini settings when a wrapper set them (a PHP in a prefix).
+        $env = ['MOKOWAAS_TENANT' => $tenant, 'MOKOWAAS_ROOT' => $this->paths->root === '' ? '/' : $this->paths->root,
+            'PATH' => (string) (getenv('PATH') ?: '/usr/bin:/bin')];
+        foreach (['PHPRC', 'PHP_INI_SCAN_DIR', 'GCONV_PATH'] as $name) {
+            if (($value = getenv($name)) !== false) {
+                $env[$name] = $value;
+            }
+        }
+        // From the tenant's own folder: Joomla's CLI may write relative files (exports).
+        $cwd = $this->paths->tenant($tenant) . '/tmp';
+        $p = proc_open($cmd, [0 => STDIN, 1 => STDOUT, 2 => STDERR], $pipes, is_dir($cwd) ? $cwd : null, $env);
+        if (!is_resource($p)) {
+            throw new \RuntimeException("cannot start Joomla's CLI");
+        }
+        return proc_close($p);
+    }
+
+    /** The Joomla command name among the arguments (the first word that is not an option). */
+    private static function joomlaCommand(array $args): ?string
+    {
+        foreach ($args as $a) {
+            if (!str_starts_with($a, '-')) {
+                return strtolower($a);
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,186 @@
+/**
+ * Real Joomla 6.0.4 (the verified Full Package) on the shared codebase, through real Caddy,
+ * PHP-FPM (www-data workers) and MySQL: the blueprint is built by Joomla's own CLI installer, two
+ * tenants are seeded from it, and each host serves its own tenant's Joomla — pages, administrator
+ * logins, the API application, the media manager and Joomla's CLI — with the writers that would
+ * change every tenant's shared files refused cleanly.
+ */
+import { spawnSync } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { httpsGet } from "../../devenv/caddy";
+import { adminConnection } from "../../devenv/mysql";
+import { check, mokowaas } from "../../devenv/server-cli";
+import { phpBin } from "../../devenv/toolchain";
+import { addJoomlaTenant, putEntry, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
+import { JoomlaBrowser, formToken, scriptToken, titleOf } from "../harness/joomla-browser";
+
+let dir: string;
+let plane: DataPlane;
+const tenants: Record<string, { entry: TenantEntry; admin: { username: string; password: string } }> = {};
+
+beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-joomla-"));
+    const db = inject("mysql");
+    plane = await startDataPlane(dir, db, { joomla: "6.0.4" });
+    tenants.alpha = await addJoomlaTenant(plane.root, db, "alpha", { siteName: "Alpha Widgets", comingSoon: { title: "Alpha opens soon", message: "Spring." } });
+    tenants.beta = await addJoomlaTenant(plane.root, db, "beta", { siteName: "Beta Bakery", online: true });
+}, 300_000);
+afterAll(async () => {
+    await plane?.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const browser = (host: string) => new JoomlaBrowser(host, plane.caddy.httpsPort, plane.caddy.ca);
+const siteName = (t: string) => tenants[t].entry.siteName;
+const other = (t: string) => (t === "alpha" ? "beta" : "alpha");
+
+describe("pages", () => {
+    test("each dev host serves a real Joomla page with its own site name, never the other's, marked noindex", async () => {
+        for (const t of ["alpha", "beta"]) {
+            const page = await httpsGet(plane.caddy, `dev.${t}.example.com`);
+            expect(page.status, page.body.slice(0, 300)).toBe(200);
+            expect(page.body).toContain('<meta name="generator" content="Joomla! - Open Source Content Management">');
+            expect(page.body).toContain(siteName(t));
+            expect(page.body).not.toContain(siteName(other(t)));
+            expect(page.headers["x-robots-tag"]).toBe("noindex, nofollow");
+            expect(page.body).toContain('<meta name="robots" content="noindex, nofollow">');
+        }
+    });
+
+    test("an offline production host answers 503 coming soon; an online one serves Joomla without noindex", async () => {
+        const alpha = await httpsGet(plane.caddy, "alpha.example.com");
+        expect(alpha.status).toBe(503);
+        expect(alpha.body).toContain("Alpha opens soon");
+        expect(alpha.body).not.toContain("Joomla!");
+        const beta = await httpsGet(plane.caddy, "beta.example.com");
+        expect(beta.status).toBe(200);
+        expect(beta.body).toContain(siteName("beta"));
+        expect(beta.headers["x-robots-tag"]).toBeUndefined();
+    });
+
+    test("the API application serves its own tenant: a super user's API token works there and nowhere else", async () => {
+        const api = (host: string, token?: string) => browser(host).get("/api/index.php/v1/users", {
+            Accept: "application/vnd.api+json", ...(token ? { Authorization: `Bearer ${token}` } : {}),
+        });
+        expect((await api("dev.alpha.example.com")).status).toBe(401);
+        // Joomla's own API token for alpha's super user: a seed in its profile, the HMAC keyed with alpha's secret.
+        const userId = JSON.parse(mokowaas(plane.root, ["blueprint", "show"]).stdout).superUserId as number;
+        const seed = crypto.randomBytes(32);
+        const c = await adminConnection(inject("mysql"), tenants.alpha.entry.db.name);
+        try {
+            const t = `${tenants.alpha.entry.db.prefix}user_profiles`;
+            await c.query(`INSERT INTO ${t} (user_id, profile_key, profile_value, ordering) VALUES (?, 'joomlatoken.token', ?, 0), (?, 'joomlatoken.enabled', '1', 0)`,
+                [userId, seed.toString("base64"), userId]);
+        } finally {
+            await c.end();
+        }
+        const hmac = crypto.createHmac("sha256", tenants.alpha.entry.secret).update(seed).digest("hex");
+        const token = Buffer.from(`sha256:${userId}:${hmac}`).toString("base64");
+        const users = await api("dev.alpha.example.com", token);
+        expect(users.status, users.body.slice(0, 300)).toBe(200);
+        expect(users.headers["content-type"]).toMatch(/json/);
+        const names = (JSON.parse(users.body).data as { attributes: { username: string } }[]).map((u) => u.attributes.username);
+        expect(names).toEqual([tenants.alpha.admin.username]);
+        // Beta has the same super user id (both come from one blueprint) but its own secret and database.
+        expect((await api("dev.beta.example.com", token)).status).toBe(401);
+    });
+});
+
+describe("administrator", () => {
+    test("each super user logs in with their own password; the other tenant's password is refused", async () => {
+        for (const t of ["alpha", "beta"]) {
+            const own = browser(`dev.${t}.example.com`);
+            expect(await own.loginAdministrator(tenants[t].admin.username, tenants[t].admin.password), `${t} login`).toBe(true);
+            const dashboard = await own.get("/administrator/index.php");
+            expect(titleOf(dashboard.body)).toContain(siteName(t));
+            const wrong = browser(`dev.${t}.example.com`);
+            expect(await wrong.loginAdministrator(tenants[t].admin.username, tenants[other(t)].admin.password)).toBe(false);
+            const otherUser = browser(`dev.${t}.example.com`);
+            expect(await otherUser.loginAdministrator(tenants[other(t)].admin.username, tenants[other(t)].admin.password)).toBe(false);
+        }
+    });
+
+    test("the media manager's upload lands in the tenant's own folder, served on its hosts only", async () => {
+        const b = browser("dev.alpha.example.com");
+        expect(await b.loginAdministrator(tenants.alpha.admin.username, tenants.alpha.admin.password)).toBe(true);
+        const token = scriptToken((await b.get("/administrator/index.php?option=com_media")).body);
+        const content = `uploaded to alpha ${crypto.randomUUID()}`;
+        const up = await b.postJson(
+            "/administrator/index.php?option=com_media&format=json&mediatypes=0,1,2,3&task=api.files&path=local-sites/alpha/media/files:/",
+            { name: "note.txt", content: Buffer.from(content).toString("base64") }, token);
+        expect(up.status, up.body.slice(0, 300)).toBe(200);
+        const file = path.join(plane.root, "srv/mokowaas/tenants/alpha/media/files/note.txt");
+        expect(fs.readFileSync(file, "utf8")).toBe(content);
+        expect(fs.statSync(file).uid).not.toBe(0);
+        expect((await httpsGet(plane.caddy, "dev.alpha.example.com", "/sites/alpha/media/files/note.txt")).body).toBe(content);
+        expect((await httpsGet(plane.caddy, "dev.beta.example.com", "/sites/alpha/media/files/note.txt")).status).toBe(404);
+        expect(fs.existsSync(path.join(plane.root, "srv/mokowaas/tenants/beta/media/files/note.txt"))).toBe(false);
+    });
+
+    test("saving Global Configuration answers a clear 'managed by your hosting platform' page, never a 500, and changes nothing", async () => {
+        const config = path.join(plane.release, "configuration.php");
+        const before = fs.readFileSync(config);
+        const b = browser("dev.beta.example.com");
+        expect(await b.loginAdministrator(tenants.beta.admin.username, tenants.beta.admin.password)).toBe(true);
+        const form = await b.get("/administrator/index.php?option=com_config");
+        expect(form.status).toBe(200);
+        for (const task of ["application.apply", "application.save"]) {
+            const r = await b.post("/administrator/index.php?option=com_config", { "jform[sitename]": "Hijacked", task, [formToken(form.body)]: "1" });
+            expect(r.status, r.body.slice(0, 300)).toBe(403);
+            expect(r.body).toContain("Managed by your hosting platform");
+        }
+        expect(fs.readFileSync(config).equals(before)).toBe(true);
+        for (const t of ["alpha", "beta"]) expect((await httpsGet(plane.caddy, `dev.${t}.example.com`)).body).toContain(siteName(t));
+        expect((await httpsGet(plane.caddy, "dev.beta.example.com")).body).not.toContain("Hijacked");
+    });
+});
+
+describe("Joomla's CLI", () => {
+    test("`mokowaas joomla` runs it for one tenant as the PHP user", () => {
+        for (const t of ["alpha", "beta"]) {
+            const r = mokowaas(plane.root, ["joomla", t, "--", "config:get", "sitename"]);
+            expect(r.status, r.stderr).toBe(0);
+            expect(r.stdout).toContain(siteName(t));
+            expect(r.stdout).not.toContain(siteName(other(t)));
+        }
+        const users = mokowaas(plane.root, ["joomla", "alpha", "user:list"]);
+        expect(users.stdout).toContain(tenants.alpha.admin.username);
+        expect(users.stdout).not.toContain(tenants.beta.admin.username);
+    });
+
+    test("commands that would change shared files or platform-owned settings are refused with where to do it instead", () => {
+        const config = path.join(plane.release, "configuration.php");
+        const before = fs.readFileSync(config);
+        const down = mokowaas(plane.root, ["joomla", "alpha", "site:down"]);
+        expect(down.status).toBe(6);
+        expect(down.stderr).toContain("online: false");
+        const set = mokowaas(plane.root, ["joomla", "alpha", "--", "config:set", "sitename=Hijacked"]);
+        expect(set.status).toBe(6);
+        expect(mokowaas(plane.root, ["joomla", "alpha", "core:update"]).status).toBe(6);
+        // Joomla's CLI started directly as root is refused before Joomla loads.
+        const root = spawnSync(phpBin(), [path.join(plane.release, "cli/joomla.php"), "config:set", "sitename=Hijacked"], {
+            encoding: "utf8", env: { PATH: process.env.PATH ?? "", MOKOWAAS_ROOT: plane.root, MOKOWAAS_TENANT: "alpha" },
+        });
+        expect(root.status).toBe(1);
+        expect(root.stderr).toContain("mokowaas joomla");
+        expect(fs.readFileSync(config).equals(before)).toBe(true);
+    });
+
+    test("an unknown or not-ready tenant is refused (exit 4)", async () => {
+        expect(mokowaas(plane.root, ["joomla", "nobody", "list"]).status).toBe(4);
+        const gamma = { ...tenants.alpha.entry, tenant: "gamma", hosts: { dev: "dev.gamma.example.com", production: "gamma.example.com", aliases: [] } };
+        check(putEntry(plane.root, gamma), "put gamma");
+        const r = mokowaas(plane.root, ["joomla", "gamma", "list"]);
+        expect(r.status).toBe(4);
+        expect(r.stderr).toContain("not ready");
+    });
+});
+
+test("no PHP error, warning or deprecation was logged while serving all of this", () => {
+    const log = fs.existsSync(plane.fpm.errorLog) ? fs.readFileSync(plane.fpm.errorLog, "utf8") : "";
+    expect(log).not.toMatch(/PHP (Fatal|Warning|Notice|Deprecated|Parse)/);
+});
