@@ -123,7 +123,7 @@ export function upWithPulumi(s: LocalSettings, joomla: LocalJoomla, tenants: Ten
         log(`pulumi up -s ${stack} (config ${files[stack]})`);
         if (!existing.includes(stack)) createStack(s, stack, files[stack], env);
         pulumi(s, ["up", "--yes", "--skip-preview", "--stack", stack, "--config-file", files[stack]], env);
-        const outputs = JSON.parse(pulumi(s, ["stack", "output", "--json", "--show-secrets", "--stack", stack, "--config-file", files[stack]], env, true)) as Record<string, unknown>;
+        const outputs = JSON.parse(pulumi(s, ["stack", "output", "--json", "--show-secrets", "--stack", stack], env, true)) as Record<string, unknown>;
         results.push({ stack, outputs });
     }
     return results;

@@ -56,12 +56,13 @@ export function joomlaPackage(version: string): JoomlaPackage {
 }
 
 /**
- * PATH for server-side processes (the server CLI, PHP-FPM workers): the toolchain's PHP and MySQL
- * client folders first, so `php`, `mysql` and `mysqldump` are the ones a server would have.
+ * PATH for server-side processes (the server CLI, PHP-FPM workers, the local platform's server
+ * commands): the toolchain's PHP and MySQL client folders, then a server's system folders (borg,
+ * tar, setpriv), nothing of the developer's own PATH.
  */
 export function serverPath(env: NodeJS.ProcessEnv = process.env): string {
     const t = toolchain(env);
-    return [path.dirname(t.php.bin), t.mysql.bin, env.PATH ?? "/usr/bin:/bin"].join(":");
+    return [...new Set([path.dirname(t.php.bin), t.mysql.bin])].join(":") + ":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
 /** The toolchain's PHP CLI binary. */

@@ -1,7 +1,8 @@
 /**
  * Where the Pulumi engine and its state live for fleet runs: the CLI that scripts/install-pulumi.sh
- * put under .cache/pulumi (or one on PATH), the backend (PULUMI_BACKEND_URL, default a file
- * backend in `<repo>/.pulumi`), and the passphrase (PULUMI_CONFIG_PASSPHRASE or _FILE).
+ * put in its PULUMI_HOME (recorded in .cache/toolchain.json by scripts/setup.sh), or one on PATH;
+ * the backend (PULUMI_BACKEND_URL, default a file backend in `<repo>/.pulumi`), and the passphrase
+ * (PULUMI_CONFIG_PASSPHRASE or _FILE).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,12 +16,22 @@ export interface Engine {
     version: string;
 }
 
-/** The CLI in the project cache first (install-pulumi.sh), then one on PATH; undefined with the reason when neither runs. */
+/** PULUMI_HOME of the engine scripts/install-pulumi.sh installed: the environment's, else the one setup.sh recorded. */
+export function installedPulumiHome(repo: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+    if (env.PULUMI_HOME) return env.PULUMI_HOME;
+    try {
+        return (JSON.parse(fs.readFileSync(path.join(repo, ".cache", "toolchain.json"), "utf8")) as { pulumiHome?: string }).pulumiHome;
+    } catch {
+        return undefined;
+    }
+}
+
+/** The CLI install-pulumi.sh installed first, then one on PATH; undefined with the reason when neither runs. */
 export function findEngine(repo: string, env: NodeJS.ProcessEnv = process.env): { engine?: Engine; reason?: string } {
-    const cacheRoot = path.join(repo, ".cache", "pulumi");
+    const home = installedPulumiHome(repo, env);
     const candidates: { command: string; home?: string }[] = [];
-    const cached = path.join(cacheRoot, "bin", "pulumi");
-    if (fs.existsSync(cached)) candidates.push({ command: cached, home: env.PULUMI_HOME ?? cacheRoot });
+    const cached = home ? path.join(home, "bin", "pulumi") : undefined;
+    if (cached && fs.existsSync(cached)) candidates.push({ command: cached, home });
     for (const dir of (env.PATH ?? "").split(path.delimiter).filter(Boolean)) {
         const p = path.join(dir, "pulumi");
         if (fs.existsSync(p)) {
@@ -41,7 +52,7 @@ export function findEngine(repo: string, env: NodeJS.ProcessEnv = process.env): 
         reason:
             tried.length > 0
                 ? `the Pulumi CLI does not run (${tried.join("; ")})`
-                : `no Pulumi CLI: neither ${path.relative(repo, cached)} nor pulumi on PATH (run bash scripts/install-pulumi.sh)`,
+                : `no Pulumi CLI: neither ${cached ?? "an installed one (.cache/toolchain.json)"} nor pulumi on PATH (run bash scripts/setup.sh)`,
     };
 }
 

@@ -113,10 +113,14 @@ export class Platform extends pulumi.ComponentResource {
         }
     }
 
-    /** Copies runtime/ to a staging folder, then swaps it in; reruns whenever a runtime file changes. */
+    /**
+     * Copies runtime/ to a staging folder, then swaps it in. The three steps rerun together, on a
+     * new server, when a runtime file changes, or when the install script itself changes (its
+     * paths or environment): the install consumes the staging copy, so it never reruns alone.
+     */
     private installRuntime(child: (s: string) => string, c: PlatformConfig, connection: pulumi.Output<SshConnection>, server: ServerHandle, ready: pulumi.Resource) {
         const hash = hashFolder(RUNTIME_DIR);
-        const triggers = [server.id, hash];
+        const triggers = [server.id, hash, runtimeInstallScript(c)];
         const stage = serverCommand(child("runtime-stage"), { connection, create: runtimeStageScript(c), triggers }, { parent: this, dependsOn: [ready] });
         const copy = new command.remote.CopyToRemote(
             child("runtime-copy"),

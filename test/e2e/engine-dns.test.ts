@@ -4,7 +4,7 @@
  * the DreamHost API emulator: up, an in-place update (CNAME target, A value), a preview that shows
  * no change right after, destroy. After each step the emulator's zone holds exactly the expected
  * records, and no file of the backend ever holds the API key. Needs only the CLI and the dynamic
- * provider host (both built here); skips loudly without the CLI.
+ * provider host (both built here); without the CLI it skips loudly (fails under MOKOWAAS_STRICT=1).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -14,11 +14,12 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineEnv, findEngine } from "../../fleet/engine";
 import { DreamhostEmulator } from "../fakes/dreamhost-emulator";
+import { skipWithout } from "../harness/strict";
 
 const run = promisify(execFile);
 const repo = path.resolve(__dirname, "../..");
 const { engine, reason } = findEngine(repo);
-if (!engine) console.warn(`\n!!! SKIPPED engine-dns (real Pulumi engine): ${reason} !!!\n`);
+const skip = skipWithout("DreamHost DNS records under the real Pulumi engine", [engine ? undefined : reason]);
 
 const KEY = `DHE2E${randomBytes(12).toString("hex").toUpperCase()}`;
 const ZONE = "example.com";
@@ -66,7 +67,7 @@ const second: Rec[] = [
     { name: "apex", record: "example.com", type: "A", value: "203.0.113.20" },
 ];
 
-describe.skipIf(!engine)("DreamHost DNS records under the real Pulumi engine", () => {
+describe.skipIf(skip)("DreamHost DNS records under the real Pulumi engine", () => {
     beforeAll(async () => {
         fs.mkdirSync(backend, { recursive: true });
         emu = new DreamhostEmulator(KEY);

@@ -1,16 +1,19 @@
 // The Pulumi engine that scripts/install-pulumi.sh provides really works: the CLI at the SDK's
 // version, the plugins at the versions the provider SDKs ask for, and real `up`/`destroy` runs
-// against a file backend. Parts the installer reported BLOCKED skip with its reason, loudly.
+// against a file backend. Parts the installer reported BLOCKED skip with its reason, loudly (under
+// MOKOWAAS_STRICT=1, as in CI, they fail).
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
+import { installedPulumiHome } from "../../fleet/engine";
+import { skipWithout } from "../harness/strict";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "../..");
-const pulumiHome = process.env.PULUMI_HOME ?? path.join(root, ".cache/pulumi");
+const pulumiHome = installedPulumiHome(root) ?? path.join(root, ".cache/pulumi");
 const sdkVersion = (name: string, field: "version" | "plugin"): string => {
     const pkg = JSON.parse(readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8"));
     return field === "version" ? pkg.version : pkg.pulumi.version;
@@ -29,14 +32,12 @@ function readToolchain(): Map<string, { ok: boolean; detail: string }> {
 }
 
 const toolchain = readToolchain();
-/** Why a test needing these parts cannot run, or undefined when all are there. */
-function missing(...parts: string[]): string | undefined {
+/** True when a test needing these parts cannot run (skipped loudly; a failing test under MOKOWAAS_STRICT=1). */
+function missing(...parts: string[]): boolean {
     const reasons = parts
         .filter((p) => !toolchain.get(p)?.ok)
-        .map((p) => `${p}: ${toolchain.get(p)?.detail ?? `not installed (run scripts/install-pulumi.sh; no ${pulumiHome}/toolchain.txt entry)`}`);
-    if (reasons.length === 0) return undefined;
-    console.warn(`\n!!! SKIPPED (Pulumi engine part missing) !!!\n  ${reasons.join("\n  ")}\n`);
-    return reasons.join("; ");
+        .map((p) => `${p}: ${toolchain.get(p)?.detail ?? `not installed (run scripts/setup.sh; no ${pulumiHome}/toolchain.txt entry)`}`);
+    return skipWithout(`tests needing ${parts.join(", ")}`, reasons);
 }
 
 const cliBinary = toolchain.get("cli")?.detail.split(" ")[0] ?? "pulumi";

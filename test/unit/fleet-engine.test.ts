@@ -4,7 +4,8 @@
  * offboarding itself. The project is a throwaway one (component resources only, no plugins), so
  * this proves fleet's use of the Automation API independently of the platform program. The
  * inline-program suite needs only the Pulumi CLI; the project-folder suite (how fleet really runs
- * index.ts) also needs the Node.js language host. Each skips loudly, with the reason, without them.
+ * index.ts) also needs the Node.js language host. Each skips loudly, with the reason, without them
+ * (under MOKOWAAS_STRICT=1, as in CI, they fail instead).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -16,14 +17,15 @@ import { AutomationRunner } from "../../fleet/automation";
 import { engineEnv, findEngine, findLanguageHost } from "../../fleet/engine";
 import type { Target } from "../../fleet/plan";
 import { runFleet } from "../../fleet/runner";
+import { skipWithout } from "../harness/strict";
 
 const repo = path.join(__dirname, "..", "..");
 const { engine, reason } = findEngine(repo);
 const langHost = engine && findLanguageHost(engine);
-const skipInline = engine ? undefined : reason;
-const skipLocal = skipInline ?? (langHost ? undefined : "the Pulumi CLI runs but pulumi-language-nodejs is missing (scripts/install-pulumi.sh reports it blocked), so a project folder cannot run; the inline-program suite covers the operations");
-if (skipInline) console.warn(`\n*** SKIPPING every real-engine fleet test: ${skipInline} ***\n`);
-else if (skipLocal) console.warn(`\n*** SKIPPING the project-folder real-engine fleet test: ${skipLocal} ***\n`);
+const skipInline = skipWithout("fleet on the real Pulumi engine (inline program)", [engine ? undefined : reason]);
+const skipLocal = skipInline || skipWithout("fleet on the real Pulumi engine (project folder)", [
+    langHost ? undefined : "pulumi-language-nodejs: the Pulumi CLI runs but its Node.js language host is missing (scripts/install-pulumi.sh reports it blocked)",
+]);
 
 /** One component per line of tenants/<stack>.txt: lines are the "resources" a change adds or removes. */
 function partsOf(dir: string, stack: string): string[] {
@@ -93,7 +95,7 @@ function scenario(getDir: () => string, getRunner: () => AutomationRunner, concu
     }, 300_000);
 }
 
-describe.skipIf(skipInline !== undefined)("fleet on the real Pulumi engine, inline program (CLI only)", () => {
+describe.skipIf(skipInline)("fleet on the real Pulumi engine, inline program (CLI only)", () => {
     let dir: string;
     let runner: AutomationRunner;
     beforeAll(async () => {
@@ -126,7 +128,7 @@ describe.skipIf(skipInline !== undefined)("fleet on the real Pulumi engine, inli
     scenario(() => dir, () => runner, 1);
 });
 
-describe.skipIf(skipLocal !== undefined)("fleet on the real Pulumi engine, project folder (language host)", () => {
+describe.skipIf(skipLocal)("fleet on the real Pulumi engine, project folder (language host)", () => {
     let dir: string;
     let runner: AutomationRunner;
     beforeAll(async () => {
