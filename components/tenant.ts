@@ -134,15 +134,20 @@ export class TenantComponent extends pulumi.ComponentResource {
             { name: spec.database, defaultCharacterSet: "utf8mb4", defaultCollation: "utf8mb4_unicode_ci" },
             opts,
         );
+        // A change of the privilege list recreates the account (DROP USER takes every privilege
+        // with it) and its grant: see the grant.
         const user = new mysql.User(
             child("db-user"),
             { user: spec.database, host: platform.mysql.tenantUserHost, plaintextPassword: password },
-            opts,
+            { ...opts, deleteBeforeReplace: true, replacementTrigger: TENANT_PRIVILEGES.join(",") },
         );
+        // The bridged provider revokes a grant with `REVOKE GRANT OPTION ...` first, which MySQL 8+
+        // refuses for an account that never had GRANT OPTION (error 1141): the grant is never
+        // revoked on its own, it goes with its account (`deletedWith`), as DROP USER removes it.
         const grant = new mysql.Grant(
             child("db-grant"),
             { user: user.user, host: user.host, database: database.name, table: "*", privileges: TENANT_PRIVILEGES },
-            opts,
+            { ...opts, deletedWith: user },
         );
         return { database, user, grant };
     }

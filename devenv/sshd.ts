@@ -50,6 +50,8 @@ export async function startSshd(opts: SshdOptions): Promise<{ pid: number }> {
         // the state folder's parents belong to whoever checked out the repo
         "StrictModes no",
         "Subsystem sftp internal-sftp",
+        // @pulumi/command hands its delete commands their stored output through these.
+        "AcceptEnv PULUMI_COMMAND_STDOUT PULUMI_COMMAND_STDERR",
         "",
     ].join("\n"));
     const logFile = path.join(opts.dir, "sshd.log");

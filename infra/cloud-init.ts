@@ -32,6 +32,8 @@ APT::Periodic::Unattended-Upgrade "1";
 const SSHD = `PasswordAuthentication no
 KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
+# @pulumi/command hands a delete command its stored output through these (offboard's logs).
+AcceptEnv PULUMI_COMMAND_STDOUT PULUMI_COMMAND_STDERR
 `;
 
 export function cloudInit(opts: { hostname: string }): string {

@@ -97,18 +97,20 @@ async function up(s: LocalSettings): Promise<void> {
     const tenants = loadLocalTenants(s);
     const joomla = localJoomla();
     say(`Joomla ${joomla.version}: ${joomla.file} (${joomla.source} package, sha512 verified)`);
-    const blocked = blockedEngineParts(s);
+    // MOKOWAAS_LOCAL_WITHOUT_PULUMI=1 asks for the fallback on purpose (its own test uses it).
+    const forced = process.env.MOKOWAAS_LOCAL_WITHOUT_PULUMI === "1";
+    const blocked = forced ? ["forced by MOKOWAAS_LOCAL_WITHOUT_PULUMI=1 (the engine is not looked at)"] : blockedEngineParts(s);
     if (blocked.length === 0) {
         say("Pulumi engine complete: provisioning with `pulumi up` (platform local, then each tenant stack).");
         printSites(s, await upWithEngine(s, joomla, tenants), "Pulumi mode: stacks local, " + tenants.map((t) => t.name).join(", "));
         return;
     }
     banner([
-        "NOT PULUMI: the Pulumi engine on this machine is incomplete, so `npm run local` provisions",
+        `NOT PULUMI: ${forced ? "asked for" : "the Pulumi engine on this machine is incomplete"}, so \`npm run local\` provisions`,
         "the platform and the demo tenants WITHOUT Pulumi, by running the server CLI verbs itself in",
-        "the order the platform and tenant stacks would. No Pulumi state is written. Blocked parts:",
+        "the order the platform and tenant stacks would. No Pulumi state is written. Why:",
         ...blocked.map((b) => `  - ${b}`),
-        "Details: .cache/pulumi/toolchain.txt and docs/pulumi-toolchain.md.",
+        "Details: $PULUMI_HOME/toolchain.txt (scripts/install-pulumi.sh) and docs/pulumi-toolchain.md.",
     ]);
     printSites(s, await upWithoutPulumi(s, joomla, tenants), "NOT Pulumi: server CLI verbs run directly");
 }

@@ -14,6 +14,7 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { engineEnv, findEngine } from "../../fleet/engine";
 import { DreamhostEmulator } from "../fakes/dreamhost-emulator";
+import { textOfFiles } from "../harness/files";
 import { skipWithout } from "../harness/strict";
 
 const run = promisify(execFile);
@@ -51,12 +52,6 @@ async function stack(action: "up" | "preview" | "destroy", records: Rec[]): Prom
     }
 }
 
-/** Every file of the backend, concatenated: what someone holding the state would read. */
-function stateText(): string {
-    const walk = (d: string): string[] =>
-        fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
-    return fs.existsSync(backend) ? walk(backend).map((f) => fs.readFileSync(f, "utf8")).join("\n") : "";
-}
 
 const first: Rec[] = [
     { name: "acme-dev", record: "dev.acme.example.com", type: "CNAME", value: "local.mokowaas.example.net" },
@@ -84,8 +79,8 @@ describe.skipIf(skip)("DreamHost DNS records under the real Pulumi engine", () =
         expect(r.result).toBe("succeeded");
         expect(r.changes).toMatchObject({ create: 3 }); // the stack and two records
         expect(emu.lines(ZONE)).toEqual(["A example.com 203.0.113.10", "CNAME dev.acme.example.com local.mokowaas.example.net."]);
-        expect(stateText()).toContain("dreamhost:DnsRecord");
-        expect(stateText()).not.toContain(KEY);
+        expect(textOfFiles(backend)).toContain("dreamhost:DnsRecord");
+        expect(textOfFiles(backend)).not.toContain(KEY);
     }, 600_000);
 
     it("an update moves the CNAME target and the A value, leaving nothing behind", async () => {
@@ -94,7 +89,7 @@ describe.skipIf(skip)("DreamHost DNS records under the real Pulumi engine", () =
         expect(r.changes).toMatchObject({ update: 2, same: 1 });
         expect(emu.lines(ZONE)).toEqual(["A example.com 203.0.113.20", "CNAME dev.acme.example.com other.mokowaas.example.net."]);
         expect(emu.lines(ZONE, true)).toHaveLength(5); // plus DreamHost's three apex NS records, untouched
-        expect(stateText()).not.toContain(KEY);
+        expect(textOfFiles(backend)).not.toContain(KEY);
     }, 600_000);
 
     it("preview right after shows no change", async () => {
@@ -109,7 +104,7 @@ describe.skipIf(skip)("DreamHost DNS records under the real Pulumi engine", () =
         expect(r.changes).toMatchObject({ delete: 3 });
         expect(emu.lines(ZONE)).toEqual([]);
         expect(emu.lines(ZONE, true)).toHaveLength(3);
-        const text = stateText();
+        const text = textOfFiles(backend);
         expect(text.length).toBeGreaterThan(0);
         expect(text).not.toContain(KEY);
         // the key did reach the provider: every API call carried it

@@ -1,163 +1,226 @@
 /**
- * Issue #6's end-to-end proof on the real engine: fresh state; `pulumi up` of platform `local`
- * and of tenant stacks acme and beta (through `npm run local`, which runs exactly those when the
- * engine is complete); over HTTPS through Caddy each dev host reaches its own database and each
- * production host answers 503 coming soon; `online: true` + `pulumi up` -> 200; `pulumi preview`
- * right after shows no change; `pulumi destroy` of beta -> its final Borg archive exists, its
- * database and user are gone, its hosts answer 404, acme is unaffected; no state file holds a
- * plaintext password or key.
- *
- * It needs the whole engine (the Node.js language host and the command, random and mysql plugins
- * besides the CLI). Without them it skips, naming each blocked part: nothing stands in for them.
+ * The end-to-end proof on the real Pulumi engine and real Joomla 6.0.4, through the README's own
+ * command: `npm run local` from fresh state runs `pulumi up` of platform `local` (this machine as
+ * an `existing` server over a private sshd) and of tenant stacks acme, beta and gamma. Then, over
+ * HTTPS through Caddy: each dev host serves its own Joomla site, each administrator login works
+ * with its stack's adminPassword output and refuses the other's, production answers 503 until
+ * `online: true`; the curl lines it printed work as printed; `pulumi preview` shows no change;
+ * a tenant file removed from the folder is offboarded by the next run; `pulumi destroy` of beta
+ * keeps a final archive that restores into a scratch tenant, drops beta's database and user, and
+ * leaves acme alone; neither state nor logs hold a secret in plaintext; status and down work.
  */
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import mysql from "mysql2/promise";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { httpsGet } from "../../devenv/caddy";
-import { blockedEngineParts, engineEnv } from "../../devenv/local-pulumi";
-import { type LocalSettings, localSettings } from "../../devenv/local-settings";
-import { freePort } from "../../devenv/ports";
-import { mokowaas, php } from "../../devenv/server-cli";
+import type { RegistryEntry } from "../../components/tenant";
+import { blockedEngineParts } from "../../devenv/local-pulumi";
+import { localSettings } from "../../devenv/local-settings";
+import { waitForPort } from "../../devenv/ports";
+import { check, mokowaas, php } from "../../devenv/server-cli";
+import { textOfFiles } from "../harness/files";
+import { type Page, scriptToken } from "../harness/joomla-browser";
+import { LocalInstance, curlLine } from "../harness/local-instance";
+import { skipWithout } from "../harness/strict";
 
-const run = promisify(execFile);
-const repo = path.resolve(__dirname, "../..");
-const blocked = blockedEngineParts(localSettings());
-if (blocked.length > 0) {
-    console.warn(`\n!!! SKIPPED platform e2e (pulumi up of platform local + tenants acme, beta): Pulumi engine parts BLOCKED !!!\n  ${blocked.join("\n  ")}\n`);
-}
+const skip = skipWithout("the platform e2e (pulumi up of platform local and three tenant stacks)", blockedEngineParts(localSettings()));
 
-let dir: string;
-let tenantsDir: string;
-let env: NodeJS.ProcessEnv;
-let s: LocalSettings;
-let ca: string;
+const GAMMA = `# yaml-language-server: $schema=../../tenants/schema.json
+displayName: Gamma Games (e2e, removed later)
+platform: local
+domains:
+  production: gamma.example.org
+dns:
+  provider: external
+admin:
+  username: gamma-admin
+  email: owner@gamma.example.org
+`;
 
-async function local(...args: string[]): Promise<string> {
-    const { stdout, stderr } = await run("npm", ["run", "--silent", "local", "--", ...args], { cwd: repo, env, maxBuffer: 64 << 20, timeout: 1_500_000 });
-    return stdout + stderr;
-}
+const SITES = {
+    acme: { name: "Acme Widgets (local demo)", dev: "dev.acme.example.com", production: "acme.example.com" },
+    beta: { name: "Beta Bakery (local demo)", dev: "dev.beta.example.net", production: "beta.example.net" },
+    gamma: { name: "Gamma Games (e2e, removed later)", dev: "dev.gamma.example.org", production: "gamma.example.org" },
+} as const;
+type Tenant = keyof typeof SITES;
 
-/** The CLI on this project with the stack's config file, as `npm run local` runs it. */
-async function pulumi(stack: string, ...args: string[]): Promise<string> {
-    const configFile = path.join(s.paths.pulumi, `Pulumi.${stack}.yaml`);
-    try {
-        const { stdout } = await run("pulumi", [...args, "--stack", stack, "--config-file", configFile], {
-            cwd: repo, env: engineEnv(s, env), maxBuffer: 64 << 20, timeout: 1_500_000,
-        });
-        return stdout;
-    } catch (e) {
-        const err = e as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`pulumi ${args.join(" ")} -s ${stack}: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
-    }
-}
-
-async function outputs(stack: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
-    const { stdout } = await run("pulumi", ["stack", "output", "--json", "--show-secrets", "--stack", stack], { cwd: repo, env: engineEnv(s, env) });
-    return JSON.parse(stdout);
-}
-
-const get = (host: string) => httpsGet({ httpsPort: s.ports.https, ca }, host);
-const root = () => mysql.createConnection({ socketPath: s.paths.mysqlSocket, user: "root" });
-
-function stateText(): string {
-    const backend = new URL(engineEnv(s, env).PULUMI_BACKEND_URL!).pathname;
-    const walk = (d: string): string[] =>
-        fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
-    return walk(backend).map((f) => fs.readFileSync(f, "utf8")).join("\n");
-}
-
-describe.skipIf(blocked.length > 0)("pulumi up of platform local and tenants acme and beta, then destroy beta", () => {
-    const secrets: string[] = [];
+describe.skipIf(skip)("npm run local on the real Pulumi engine and real Joomla", () => {
+    let i: LocalInstance;
+    let firstRun = "";
+    const outputs: Partial<Record<Tenant | "local", Record<string, any>>> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+    /** Every secret seen, to look for in state and logs at the end. */
+    const secrets = new Set<string>();
+    const get = (host: string, urlPath = "/"): Promise<Page> => i.browser(host).get(urlPath);
+    const root = () => mysql.createConnection({ socketPath: i.settings.paths.mysqlSocket, user: "root" });
 
     beforeAll(async () => {
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-platform-e2e-"));
-        tenantsDir = path.join(dir, "tenants");
-        fs.cpSync(path.join(repo, "devenv/tenants"), tenantsDir, { recursive: true });
-        env = { ...process.env, MOKOWAAS_LOCAL_DIR: path.join(dir, "state"), MOKOWAAS_LOCAL_TENANTS: tenantsDir, PULUMI_BACKEND_URL: `file://${path.join(dir, "backend")}` };
-        for (const name of ["http", "https", "ask", "fpm", "mysql", "ssh"]) env[`MOKOWAAS_LOCAL_${name.toUpperCase()}_PORT`] = String(await freePort());
-        s = localSettings(env);
-        const out = await local();
-        expect(out).toMatch(/Pulumi mode: stacks local, acme, beta/);
-        ca = fs.readFileSync(path.join(s.paths.caddy, "data/caddy/pki/authorities/local/root.crt"), "utf8");
+        i = await LocalInstance.create({ "gamma.yaml": GAMMA });
+        firstRun = await i.local();
+        for (const stack of ["local", "acme", "beta", "gamma"] as const) outputs[stack] = await i.outputs(stack);
     }, 1_800_000);
-
     afterAll(async () => {
-        for (const stack of ["acme", "beta", "local"]) await pulumi(stack, "destroy", "--yes", "--skip-preview").catch(() => undefined);
-        await local("down").catch(() => undefined);
-        fs.rmSync(dir, { recursive: true, force: true });
-    }, 1_800_000);
+        await i?.remove();
+    }, 600_000);
 
-    it("brought up the three stacks, each tenant with its URLs and a secret admin password", async () => {
-        for (const t of ["acme", "beta"]) {
-            const o = await outputs(t);
-            expect(o.tenant).toBe(t);
-            expect(o.platform).toBe("local");
+    it("ran in Pulumi mode: pulumi up of the platform, then of each tenant stack, each with URLs and a secret admin password", () => {
+        expect(firstRun).toMatch(/Pulumi mode: stacks local, acme, beta, gamma/);
+        expect(firstRun).not.toMatch(/NOT PULUMI/);
+        for (const stack of ["local", "acme", "beta", "gamma"]) expect(firstRun).toContain(`pulumi up -s ${stack}`);
+        for (const t of ["acme", "beta", "gamma"] as const) {
+            const o = outputs[t]!;
+            expect(o).toMatchObject({ tenant: t, platform: "local", online: false, urls: { dev: `https://${SITES[t].dev}/` } });
             expect(o.adminPassword).toMatch(/^[A-Za-z0-9]{24}$/);
-            secrets.push(o.adminPassword);
+            secrets.add(o.adminPassword);
         }
-        const platform = await outputs("local");
-        expect(platform.mokowaas).toContain(s.paths.runtimeDir);
-        secrets.push(platform.mysqlAdmin.password, platform.ssh.privateKey.trim().split("\n")[1]);
+        const platform = outputs.local!;
+        expect(platform.joomlaVersion).toBe("6.0.4");
+        secrets.add(platform.mysqlAdmin.password);
+        secrets.add(platform.borgPassphrase);
+        secrets.add(platform.ssh.privateKey.trim().split("\n")[1]);
     });
 
-    it("serves each dev host from its own database and answers 503 on each production host", async () => {
-        for (const [t, dev, production] of [["acme", "dev.acme.example.com", "acme.example.com"], ["beta", "dev.beta.example.net", "beta.example.net"]]) {
-            const page = await get(dev);
-            expect(page.status, page.body).toBe(200);
-            expect(JSON.parse(page.body).marker).toBe(`marker-of-${t}`);
-            expect(JSON.parse(page.body).config.db).toBe(t);
-            expect((await get(production)).status).toBe(503);
+    it("serves each dev host as a real Joomla site with its own site name, never another tenant's", async () => {
+        for (const t of ["acme", "beta", "gamma"] as const) {
+            const page = await get(SITES[t].dev);
+            expect(page.status, page.body.slice(0, 300)).toBe(200);
+            expect(page.body).toContain('content="Joomla! - Open Source Content Management"');
+            expect(page.body).toContain(SITES[t].name);
+            for (const o of Object.keys(SITES).filter((x) => x !== t)) expect(page.body).not.toContain(SITES[o as Tenant].name);
+            expect(page.headers["x-robots-tag"]).toMatch(/noindex/);
         }
         for (const t of ["acme", "beta"]) {
-            const entry = JSON.parse(php(s.paths.root, `echo json_encode((new MokoWaaS\\Registry(MokoWaaS\\Paths::fromEnv()))->get("${t}"));`).stdout);
-            secrets.push(entry.db.password, entry.secret);
+            const entry = JSON.parse(check(mokowaas(i.settings.paths.root, ["registry", "list"]), "registry list").stdout)
+                .find((e: { tenant: string }) => e.tenant === t);
+            expect(entry.db).toMatchObject({ name: t, user: t });
         }
     });
 
-    it("opens acme's production host after online: true and pulumi up", async () => {
-        const file = path.join(tenantsDir, "acme.yaml");
-        fs.writeFileSync(file, fs.readFileSync(file, "utf8").replace(/^online: false$/m, "online: true"));
-        await pulumi("acme", "up", "--yes", "--skip-preview");
-        const page = await get("acme.example.com");
-        expect(page.status, page.body).toBe(200);
-        expect(JSON.parse(page.body).marker).toBe("marker-of-acme");
+    it("prints curl lines that work as printed", () => {
+        for (const t of ["acme", "beta"] as const) {
+            const line = firstRun.split("\n").find((l) => l.includes("curl --resolve") && l.includes(`https://${SITES[t].dev}:`))!;
+            expect(line).toContain(`--cacert ${i.caFile}`);
+            const r = curlLine(line);
+            expect(r.status).toBe(200);
+            expect(r.body).toContain(SITES[t].name);
+        }
     });
 
-    it("previews no change right after, for every stack", async () => {
-        for (const stack of ["local", "acme", "beta"]) await pulumi(stack, "preview", "--expect-no-changes");
+    it("logs each tenant's super user in with its stack's adminPassword output, and refuses the other tenant's password", async () => {
+        for (const [t, other] of [["acme", "beta"], ["beta", "acme"]] as const) {
+            const user = `${t}-admin`;
+            expect(firstRun).toContain(`user ${user}   password ${outputs[t]!.adminPassword}`);
+            const own = i.browser(SITES[t].dev);
+            expect(await own.loginAdministrator(user, outputs[t]!.adminPassword), `${t} with its own password`).toBe(true);
+            expect(await i.browser(SITES[t].dev).loginAdministrator(user, outputs[other]!.adminPassword), `${t} with ${other}'s password`).toBe(false);
+        }
     });
 
-    it("destroys beta: final archive, database and user gone, hosts 404, acme unaffected", async () => {
-        await pulumi("beta", "destroy", "--yes", "--skip-preview");
-        const archives = mokowaas(s.paths.root, ["backups", "beta", "--json"]);
-        expect(archives.status, archives.stderr).toBe(0);
-        const rows = JSON.parse(archives.stdout) as { archive: string }[];
-        expect(rows.some((r) => r.archive.startsWith("beta-")), archives.stdout).toBe(true);
+    it("answers 503 coming soon on each production host while offline", async () => {
+        const acme = await get(SITES.acme.production);
+        expect(acme.status).toBe(503);
+        expect(acme.body).toContain("Acme Widgets is coming soon");
+        expect((await get(SITES.beta.production)).status).toBe(503);
+    });
+
+    it("after online: true for acme and gamma's file removed, the next run opens acme's production host and offboards gamma", async () => {
+        i.setOnline("acme");
+        fs.rmSync(path.join(i.tenantsDir, "gamma.yaml"));
+        const again = await i.local();
+        expect(again).toMatch(/caddy: already running/);
+        expect(again).toContain("tenant gamma: its file is no longer in");
+        const acme = await get(SITES.acme.production);
+        expect(acme.status, acme.body.slice(0, 300)).toBe(200);
+        expect(acme.body).toContain(SITES.acme.name);
+        expect(acme.headers["x-robots-tag"]).toBeUndefined();
+        expect((await get(SITES.beta.production)).status).toBe(503);
+        // gamma: stack gone, hosts gone, database gone, its final archive kept.
+        expect(await i.pulumi("local", "stack", "ls", "--json")).not.toContain('"gamma"');
+        expect((await get(SITES.gamma.dev)).status).toBe(404);
         const c = await root();
         try {
-            const [dbs] = await c.query("SHOW DATABASES LIKE 'beta'");
-            expect(dbs).toEqual([]);
-            const [users] = await c.query("SELECT user, host FROM mysql.user WHERE user = 'beta'");
-            expect(users).toEqual([]);
+            expect((await c.query("SHOW DATABASES LIKE 'gamma'"))[0]).toEqual([]);
         } finally {
             await c.end();
         }
-        expect((await get("dev.beta.example.net")).status).toBe(404);
-        expect((await get("beta.example.net")).status).toBe(404);
-        expect(JSON.parse((await get("dev.acme.example.com")).body).marker).toBe("marker-of-acme");
-        expect((await get("acme.example.com")).status).toBe(200);
+        const archives = JSON.parse(check(mokowaas(i.settings.paths.root, ["backups", "gamma", "--json"]), "backups gamma").stdout) as { archive: string }[];
+        expect(archives.some((a) => /^gamma-final-/.test(a.archive)), JSON.stringify(archives)).toBe(true);
     });
 
-    it("keeps no plaintext password or key in any state file", () => {
-        const text = stateText();
-        expect(secrets.length).toBeGreaterThanOrEqual(7);
+    it("previews no change right after, for every stack", async () => {
+        for (const stack of ["local", "acme", "beta"]) await i.pulumi(stack, "preview", "--expect-no-changes");
+    });
+
+    it("destroys beta: its final archive restores into a scratch tenant, its database and user are gone, its hosts 404, acme unaffected", async () => {
+        // Something of beta's own to find again: a file uploaded through its media manager.
+        const b = i.browser(SITES.beta.dev);
+        expect(await b.loginAdministrator("beta-admin", outputs.beta!.adminPassword)).toBe(true);
+        const token = scriptToken((await b.get("/administrator/index.php?option=com_media")).body);
+        const up = await b.postJson("/administrator/index.php?option=com_media&format=json&mediatypes=0,1,2,3&task=api.files&path=local-sites/beta/media/files:/",
+            { name: "recipe.txt", content: Buffer.from("beta's sourdough").toString("base64") }, token);
+        expect(up.status, up.body.slice(0, 300)).toBe(200);
+        for (const t of ["acme", "beta"]) {
+            // The tenant's database password and Joomla secret, as the registry holds them.
+            const entry = JSON.parse(check(php(i.settings.paths.root, `echo json_encode((new MokoWaaS\\Registry(MokoWaaS\\Paths::fromEnv()))->get("${t}"));`), `entry of ${t}`).stdout);
+            secrets.add(entry.db.password);
+            secrets.add(entry.secret);
+        }
+
+        await i.pulumi("beta", "destroy", "--yes", "--skip-preview");
+        const archives = JSON.parse(check(mokowaas(i.settings.paths.root, ["backups", "beta", "--json"]), "backups beta").stdout) as { archive: string }[];
+        const final = archives.find((a) => /^beta-final-/.test(a.archive));
+        expect(final, JSON.stringify(archives)).toBeDefined();
+        const c = await root();
+        try {
+            expect((await c.query("SHOW DATABASES LIKE 'beta'"))[0]).toEqual([]);
+            expect((await c.query("SELECT user, host FROM mysql.user WHERE user = 'beta'"))[0]).toEqual([]);
+            // A scratch tenant to restore into: its own database, user and entry.
+            await c.query("CREATE DATABASE scratch CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
+            await c.query("CREATE USER 'scratch'@'127.0.0.1' IDENTIFIED BY 'Scratch0restore0pw'");
+            await c.query("GRANT ALL PRIVILEGES ON scratch.* TO 'scratch'@'127.0.0.1'");
+        } finally {
+            await c.end();
+        }
+        const scratch: RegistryEntry = {
+            tenant: "scratch", hosts: { dev: "dev.scratch.example.org", production: "scratch.example.org", aliases: [] }, online: false,
+            db: { host: "127.0.0.1", port: i.settings.ports.mysql, name: "scratch", user: "scratch", password: "Scratch0restore0pw", prefix: "jos_" },
+            secret: "scratch0secret0for0the0restore0drill", siteName: "Beta Bakery (local demo)",
+            mail: { from: "owner@beta.example.net", fromName: "Beta Bakery" }, comingSoon: { title: "Soon", message: "Soon." }, backup: { keep: { daily: 1, weekly: 0, monthly: 0 } },
+        };
+        check(mokowaas(i.settings.paths.root, ["registry", "put", "scratch"], JSON.stringify(scratch)), "registry put scratch");
+        check(mokowaas(i.settings.paths.root, ["restore", "beta", "--archive", final!.archive, "--into", "scratch"]), "restore beta --into scratch");
+        const restored = await get("dev.scratch.example.org");
+        expect(restored.status, restored.body.slice(0, 300)).toBe(200);
+        expect(restored.body).toContain("Beta Bakery (local demo)");
+        // beta's own data came back: its super user logs in with beta's password, its upload is served.
+        expect(await i.browser("dev.scratch.example.org").loginAdministrator("beta-admin", outputs.beta!.adminPassword)).toBe(true);
+        expect((await get("dev.scratch.example.org", "/sites/scratch/media/files/recipe.txt")).body).toBe("beta's sourdough");
+
+        for (const host of [SITES.beta.dev, SITES.beta.production]) expect((await get(host)).status, host).toBe(404);
+        expect((await get(SITES.acme.dev)).body).toContain(SITES.acme.name);
+        expect((await get(SITES.acme.production)).status).toBe(200);
+        expect(await i.browser(SITES.acme.dev).loginAdministrator("acme-admin", outputs.acme!.adminPassword)).toBe(true);
+    });
+
+    it("keeps no password, key or secret in plaintext in the Pulumi state or the services' logs", () => {
+        const state = textOfFiles(i.backend);
+        const logs = textOfFiles(i.settings.state, (f) => /\.(log|out|stderr)$/.test(f));
+        expect(state).toContain("mokowaas:index:Tenant");
+        expect(secrets.size).toBeGreaterThanOrEqual(10);
         for (const secret of secrets) {
             expect(secret.length).toBeGreaterThan(10);
-            expect(text.includes(secret), "a secret in plaintext state").toBe(false);
+            expect(state.includes(secret), "a secret in plaintext in the state").toBe(false);
+            expect(logs.includes(secret), "a secret in plaintext in a log").toBe(false);
+        }
+    });
+
+    it("reports status, and `down` stops every service", async () => {
+        const status = await i.local("status");
+        expect(status).toMatch(/caddy\s+running/);
+        expect(status).toMatch(/tenant acme: ready, online/);
+        const down = await i.local("down");
+        for (const svc of ["caddy", "php-fpm", "mysql", "sshd"]) expect(down).toMatch(new RegExp(`${svc}: stopped`));
+        for (const p of [i.settings.ports.https, i.settings.ports.http, i.settings.ports.mysql, i.settings.ports.fpm, i.settings.ports.ssh]) {
+            await expect(waitForPort(p, "127.0.0.1", 0), `port ${p}`).rejects.toThrow();
         }
     });
 });

@@ -4,11 +4,12 @@
 // MOKOWAAS_STRICT=1, as in CI, they fail).
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, test } from "vitest";
 import { installedPulumiHome } from "../../fleet/engine";
+import { textOfFiles } from "../harness/files";
 import { skipWithout } from "../harness/strict";
 
 const run = promisify(execFile);
@@ -64,12 +65,6 @@ function scratch(): string {
 }
 afterAll(() => scratches.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Every file of a file backend, concatenated: what an attacker with the state would read. */
-function stateText(backendDir: string): string {
-    const walk = (d: string): string[] =>
-        readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]));
-    return walk(backendDir).map((f) => readFileSync(f, "utf8")).join("\n");
-}
 
 describe("the Pulumi engine on this machine", () => {
     const cliMissing = missing("cli");
@@ -107,8 +102,8 @@ describe("the Pulumi engine on this machine", () => {
             expect(up.outputs.markerPath.value).toBe(marker);
             expect(up.outputs.secret).toMatchObject({ value: secret, secret: true });
             expect(readFileSync(marker, "utf8")).toBe("written by the engine");
-            expect(stateText(backend)).toContain("pulumi-nodejs:dynamic:Resource");
-            expect(stateText(backend)).not.toContain(secret);
+            expect(textOfFiles(backend)).toContain("pulumi-nodejs:dynamic:Resource");
+            expect(textOfFiles(backend)).not.toContain(secret);
 
             const down = JSON.parse((await inline("destroy")).stdout.trim().split("\n").pop()!);
             expect(down.result).toBe("succeeded");
@@ -134,7 +129,7 @@ describe("the Pulumi engine on this machine", () => {
             expect(out.password).toMatch(/^[A-Za-z0-9]{24}$/);
             expect(out.hash).toBe(createHash("sha256").update(out.password).digest("hex"));
             expect(readFileSync(marker, "utf8")).toBe(out.hash);
-            expect(stateText(backend)).not.toContain(out.password);
+            expect(textOfFiles(backend)).not.toContain(out.password);
 
             await pulumi("destroy", "--yes", "--skip-preview");
             expect(existsSync(marker)).toBe(false);
