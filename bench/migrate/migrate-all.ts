@@ -10,7 +10,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { adminConnection, startMySql } from "../../devenv/mysql";
-import { layOutRelease } from "../../devenv/joomla-release";
+import { layOutRelease } from "../../test/harness/joomla-sql-fixtures";
 import { TestPlatform, type TenantInfo } from "../../test/runtime/lifecycle-harness";
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -7,7 +7,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { archives } from "../../devenv/borg";
 import { setImmutable } from "../harness/immutable";
-import { layOutRelease } from "../../devenv/joomla-release";
+import { joomlaRelease } from "../harness/joomla-package";
 import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 describe("backup, restore, clone, prune, offboard", () => {
@@ -31,8 +31,8 @@ describe("backup, restore, clone, prune, offboard", () => {
 
     beforeAll(async () => {
         p = new TestPlatform(inject("mysql"));
-        const release = layOutRelease("6.0.4", path.join(p.root, "release"));
-        expect(p.cli(["blueprint", "create", "--sql-only", "--release", release, "--database", p.blueprintDb]).status).toBe(0);
+        const release = joomlaRelease("6.0.4", path.join(p.root, "release"));
+        expect(p.cli(["blueprint", "create", "--release", release, "--database", p.blueprintDb]).status).toBe(0);
         acme = await p.addTenant("acme", { online: true });
         expect(p.seed(acme).status).toBe(0);
     });

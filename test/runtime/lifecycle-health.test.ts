@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { adminConnection } from "../../devenv/mysql";
-import { layOutRelease } from "../../devenv/joomla-release";
+import { joomlaRelease } from "../harness/joomla-package";
 import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 interface Hit {
@@ -55,8 +55,8 @@ describe("health", () => {
             "--web-url", `http://127.0.0.1:${(web.address() as AddressInfo).port}`,
             "--hook-success", `${hookBase}/success`, "--hook-failure", `${hookBase}/failure`,
         ]);
-        const release = layOutRelease("6.0.4", path.join(p.root, "release"));
-        expect(p.cli(["blueprint", "create", "--sql-only", "--release", release, "--database", p.blueprintDb]).status).toBe(0);
+        const release = joomlaRelease("6.0.4", path.join(p.root, "release"));
+        expect(p.cli(["blueprint", "create", "--release", release, "--database", p.blueprintDb]).status).toBe(0);
         alpha = await p.addTenant("alpha", { online: true });
         const beta = await p.addTenant("beta", { online: false });
         for (const t of [alpha, beta]) expect(p.seed(t).status).toBe(0);

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { layOutRelease } from "../../devenv/joomla-release";
+import { layOutRelease } from "../harness/joomla-sql-fixtures";
 import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 async function schemaVersion(p: TestPlatform, t: TenantInfo): Promise<string[]> {

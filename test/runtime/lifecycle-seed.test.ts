@@ -7,7 +7,7 @@ import { phpBin } from "../../devenv/toolchain";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { newestSchema } from "../../devenv/joomla-release";
+import { newestSchema } from "../harness/joomla-sql-fixtures";
 import { joomlaRelease } from "../harness/joomla-package";
 import { passwordVerify, superUser, TestPlatform, type TenantInfo } from "./lifecycle-harness";
 

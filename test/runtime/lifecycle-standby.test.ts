@@ -1,5 +1,7 @@
 /**
- * The blueprint's standby copy (BlueprintStandby) against the real MySQL with Joomla 6.0.4's SQL:
+ * The blueprint's standby copy (BlueprintStandby) against the real MySQL with the Joomla 6.0.4
+ * package (blueprints from its install SQL, --sql-only: this file builds several; the installer's
+ * own path is lifecycle-installer's):
  * a fresh copy is moved into the tenant's database by `tenant seed`, a copy that is stale, half-made
  * or taken by a seed that died is never used (only remade), two seeds never get the same copy, and
  * the copy is remade in the background after each seed.
@@ -7,7 +9,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { layOutRelease } from "../../devenv/joomla-release";
+import { joomlaRelease } from "../harness/joomla-package";
 import { passwordVerify, superUser, TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 describe("blueprint standby", () => {
@@ -17,7 +19,7 @@ describe("blueprint standby", () => {
     beforeAll(async () => {
         p = new TestPlatform(inject("mysql"));
         standby = `${p.blueprintDb}_standby`;
-        const release = layOutRelease("6.0.4", path.join(p.root, "release-6.0.4"));
+        const release = joomlaRelease("6.0.4", path.join(p.root, "release-6.0.4"));
         const r = p.cli(["blueprint", "create", "--sql-only", "--release", release, "--database", p.blueprintDb]);
         expect(r.status, r.stderr).toBe(0);
     });

@@ -1,13 +1,14 @@
 /**
- * A Joomla release folder for tests, laid out from the SQL fixtures of one version
- * (`../shared/fixtures/joomla/<version>`, or MOKOWAAS_FIXTURES/<version>): the install SQL, the core
- * update files and the core manifest, at their real paths. There is no PHP code in it, so the
- * blueprint is built with the SQL-only path.
+ * Joomla's own SQL for versions the artifact mirror has no package of (5.4.5, 6.0.0): a release
+ * folder laid out from `../shared/fixtures/joomla/<version>` (or MOKOWAAS_FIXTURES/<version>) with
+ * the install SQL, the core update files and the core manifest at their real paths, and no PHP
+ * code. Only the migrator's tests and benchmarks use it (blueprint with --sql-only); everything that
+ * runs Joomla uses a real package (test/harness/joomla-package.ts).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 
-const repoRoot = path.resolve(__dirname, "..");
+const repoRoot = path.resolve(__dirname, "../..");
 
 export function fixturesDir(): string {
     return process.env.MOKOWAAS_FIXTURES ?? path.resolve(repoRoot, "../shared/fixtures/joomla");
