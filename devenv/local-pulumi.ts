@@ -100,7 +100,7 @@ export function existingStacks(s: LocalSettings, env: NodeJS.ProcessEnv): string
  * is tracked): it runs in a scratch project folder instead, and the salt moves into the stack's
  * config file under the state folder.
  */
-function createStack(s: LocalSettings, stack: string, file: string, env: NodeJS.ProcessEnv): void {
+export function createStack(s: LocalSettings, stack: string, file: string, env: NodeJS.ProcessEnv): void {
     const scratch = path.join(s.paths.pulumi, "init");
     fs.rmSync(scratch, { recursive: true, force: true });
     fs.mkdirSync(scratch, { recursive: true });

@@ -1,5 +1,5 @@
 /**
- * The two pages both benchmarks compare, written into a (stand-in) release under bench/:
+ * The two pages both benchmarks compare, written into a release (the contract docroot, test/harness/contract-docroot.ts) under bench/:
  * resolved.php boots like Joomla's index.php with our root defines.php (tenant resolution from the
  * Host header, per-tenant JPATH_CACHE) then our configuration.php and three `new JConfig`;
  * static.php does the same with a classic single-site configuration.php. Each reports the time
