@@ -18,7 +18,7 @@ import { launch } from "../../devenv/process";
 import { freePort, waitForPort } from "../../devenv/ports";
 import { phpBin } from "../../devenv/toolchain";
 import { addJoomlaTenant, startDataPlane } from "../../test/harness/data-plane";
-import { joomlaRelease } from "../../test/harness/joomla-package";
+import { pristineJoomla } from "../../test/harness/joomla-package";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const SECONDS = Number(process.env.SECONDS ?? 10);
@@ -46,7 +46,9 @@ async function main() {
         await addJoomlaTenant(plane.root, db, "acme", { siteName: "Acme Widgets" });
 
         // The classic single site: the same package, installed by Joomla's own installer.
-        const classic = joomlaRelease("6.0.4", path.join(dir, "classic"));
+        // A real copy (not hard links): the classic site owns and writes its files like any site.
+        const classic = path.join(dir, "classic");
+        if (spawnSync("cp", ["-a", pristineJoomla("6.0.4"), classic]).status !== 0) throw new Error("copying Joomla failed");
         const c = await adminConnection(db);
         await c.query("CREATE DATABASE classic CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci");
         await c.end();
@@ -59,9 +61,9 @@ async function main() {
         fs.mkdirSync(sessions, { mode: 0o700 });
         spawnSync("chown", ["-R", "www-data:www-data", path.join(classic, "tmp"), path.join(classic, "administrator/logs"), path.join(classic, "administrator/cache"), path.join(classic, "cache"), sessions]);
         const config = path.join(classic, "configuration.php");
+        // The installer writes no session_filesystem_path: add it beside the handler.
         fs.writeFileSync(config, fs.readFileSync(config, "utf8")
-            .replace(/public \$session_handler = '[^']*';/, "public $session_handler = 'filesystem';")
-            .replace(/public \$session_filesystem_path = '[^']*';/, `public $session_filesystem_path = '${sessions}';`));
+            .replace(/public \$session_handler = '[^']*';/, `public $session_handler = 'filesystem';\n\tpublic $session_filesystem_path = '${sessions}';`));
 
         // The same Caddy (binary, TLS, encode, headers) in front of the same PHP-FPM pool.
         const caddyDir = path.join(dir, "caddy-classic");
@@ -102,7 +104,10 @@ https://${CLASSIC_HOST} {
         // Both pages must be Joomla's home page with the site's name, not an error page.
         for (const [host, port] of [[TENANT_HOST, plane.caddy.httpsPort], [CLASSIC_HOST, httpsPort]] as const) {
             const r = spawnSync("curl", ["-sk", "--resolve", `${host}:${port}:127.0.0.1`, `https://${host}:${port}/`], { encoding: "utf8" });
-            if (!r.stdout.includes("Acme Widgets") || !r.stdout.includes("Joomla!")) throw new Error(`${host} does not serve the Joomla home page: ${r.stdout.slice(0, 300)}`);
+            if (!r.stdout.includes("Acme Widgets") || !r.stdout.includes("Joomla!")) {
+                const log = fs.existsSync(plane.fpm.errorLog) ? fs.readFileSync(plane.fpm.errorLog, "utf8").slice(-1500) : "";
+                throw new Error(`${host} does not serve the Joomla home page: ${/<title>[^<]*/.exec(r.stdout)?.[0] ?? r.stdout.slice(0, 300)}\nPHP-FPM log: ${log}`);
+            }
         }
         wrk(TENANT_HOST, plane.caddy.httpsPort, hostsFile);
         wrk(CLASSIC_HOST, httpsPort, hostsFile);
