@@ -37,7 +37,7 @@ describe("scripts/setup.sh --check", () => {
 
     it("with the sources this machine's setup used (the artifact mirror here), every input is available", () => {
         const mirror = toolchain().mirror;
-        const sources = mirror ? { MOKOWAAS_MIRROR: mirror, MOKOWAAS_OFFLINE: "1" } : { MOKOWAAS_MIRROR: "" };
+        const sources: Record<string, string> = mirror ? { MOKOWAAS_MIRROR: mirror, MOKOWAAS_OFFLINE: "1" } : { MOKOWAAS_MIRROR: "" };
         const r = check({ ...sources, MOKOWAAS_CACHE: empty, MOKOWAAS_STRICT: "1", PULUMI_HOME: path.join(empty, "pulumi") });
         expect(r.stderr).toBe("");
         expect(r.status).toBe(0);
