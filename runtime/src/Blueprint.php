@@ -155,7 +155,7 @@ final class Blueprint
             'release' => realpath($release) ?: $release, 'joomlaVersion' => $xml !== false ? (string) $xml->version : '',
             'schemaVersion' => $version, 'superUserId' => $userId, 'createdAt' => gmdate('Y-m-d\TH:i:s\Z'),
         ];
-        AtomicFile::writePhpArray($this->metaFile(), $meta, 0640);
+        AtomicFile::writePhpArray($this->metaFile(), $meta, 0600);
         $log('making the standby copy new tenants are seeded from');
         try {
             $standbyLock = Lock::acquire($this->paths, BlueprintStandby::LOCK, 600);

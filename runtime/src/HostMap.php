@@ -8,17 +8,21 @@ namespace MokoWaaS;
  * entries and read on every request by the bootstrap and the TLS ask endpoint. No secrets.
  *
  * Shape (a var_export'ed PHP array, so opcache serves it from shared memory at any size):
- *   ['version' => 1,
+ *   ['version' => 2,
  *    'hosts' => [<normalized host> => ['tenant' => t, 'role' => 'dev'|'production'|'alias',
  *                                      'online' => bool, 'state' => 'provisioning'|'ready',
- *                                      'redirect' => <production host, aliases only>]],
+ *                                      'redirect' => <production host, aliases only>,
+ *                                      'title', 'message' => <coming-soon page, production only>]],
  *    'offboarding' => [<tenant> => [<host>, ...]]]
  * Offboarding tenants are out of 'hosts' (nothing answers for them) but keep their names in
- * 'offboarding', so no other tenant can take a host that a failed offboard would put back.
+ * 'offboarding', so no other tenant can take a host that a failed offboard would put back. The
+ * coming-soon texts are here so the platform pool, which reads no tenant file, can answer an
+ * offline production host.
  */
 final class HostMap
 {
-    public const VERSION = 1;
+    public const VERSION = 2;
+    public const DEFAULT_COMING_SOON = 'We are getting ready. Please come back soon.';
 
     /** @param array<string, mixed> $data */
     private function __construct(private array $data)
@@ -105,7 +109,9 @@ final class HostMap
         $production = (string) $entry['hosts']['production'];
         $rows = [
             (string) $entry['hosts']['dev'] => $base + ['role' => 'dev'],
-            $production => $base + ['role' => 'production'],
+            $production => $base + ['role' => 'production',
+                'title' => (string) ($entry['comingSoon']['title'] ?? $entry['siteName']),
+                'message' => (string) ($entry['comingSoon']['message'] ?? self::DEFAULT_COMING_SOON)],
         ];
         foreach ($entry['hosts']['aliases'] ?? [] as $alias) {
             $rows[(string) $alias] = $base + ['role' => 'alias', 'redirect' => $production];

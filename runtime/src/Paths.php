@@ -92,6 +92,22 @@ final class Paths
         return $this->srv() . '/hosts';
     }
 
+    /** $ROOT/etc/mokowaas/fpm: one PHP-FPM pool file per tenant (TenantPool), included by the platform pool. */
+    public function tenantPools(): string
+    {
+        return $this->etc() . '/fpm';
+    }
+
+    /**
+     * $ROOT/var/lib/mokowaas/fpm-hosts: one link per served host, <host>.sock -> its tenant's pool
+     * socket. Caddy sends a request to the pool whose link its Host names (runtime/caddy/Caddyfile);
+     * a host without one (unknown, alias, offline, not ready) goes to the platform pool.
+     */
+    public function fpmHostLinks(): string
+    {
+        return $this->root . '/var/lib/mokowaas/fpm-hosts';
+    }
+
     /** $ROOT/srv/mokowaas. */
     public function srv(): string
     {

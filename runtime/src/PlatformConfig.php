@@ -8,10 +8,11 @@ use MokoWaaS\Cli\UserError;
 
 /**
  * The platform config written by `mokowaas platform init` ($ROOT/etc/mokowaas/platform.php,
- * 0640 root:<php user>: it holds the MySQL admin password).
+ * 0600 root: it holds the MySQL admin password; nothing on the request path reads it).
  *
  * Shape: ['mysql' => ['host','port','socket','user','password'], 'phpUser', 'borgRepo',
- *         'webUrl', 'caFile', 'hooks' => ['success' => [url...], 'failure' => [url...]]]
+ *         'webUrl', 'caFile', 'hooks' => ['success' => [url...], 'failure' => [url...]],
+ *         'fpm' => ['binary', 'config', 'pidFile', 'socketDir', 'webGroup']]
  */
 final class PlatformConfig
 {
@@ -36,7 +37,7 @@ final class PlatformConfig
     /** @param array<string, mixed> $data */
     public static function save(Paths $paths, array $data): void
     {
-        AtomicFile::writePhpArray($paths->platformConfig(), $data, 0640, $data['phpUser'] ?? null);
+        AtomicFile::writePhpArray($paths->platformConfig(), $data, 0600);
     }
 
     /** @return array{host: string, port: int, socket: ?string, user: string, password: string} */
@@ -52,9 +53,29 @@ final class PlatformConfig
         ];
     }
 
+    /** The platform pool's user (unknown, alias, offline and not-ready hosts, the TLS ask endpoint). */
     public function phpUser(): string
     {
         return (string) ($this->data['phpUser'] ?? 'www-data');
+    }
+
+    /**
+     * How the tenants' PHP-FPM pools are run (TenantPool): the FPM binary and main config that
+     * check a new pool before the master reloads, the master's pid file (SIGUSR2 reloads it; none:
+     * pools are written and the operator reloads), where the sockets go and the group the web
+     * server runs as (it connects to every pool's socket and reads every tenant's media).
+     *
+     * @return array{binary: ?string, config: ?string, pidFile: ?string, socketDir: string, webGroup: string}
+     */
+    public function fpm(Paths $paths): array
+    {
+        $f = is_array($this->data['fpm'] ?? null) ? $this->data['fpm'] : [];
+        $opt = static fn (string $k): ?string => isset($f[$k]) && is_string($f[$k]) && $f[$k] !== '' ? $f[$k] : null;
+        return [
+            'binary' => $opt('binary'), 'config' => $opt('config'), 'pidFile' => $opt('pidFile'),
+            'socketDir' => $opt('socketDir') ?? $paths->root . '/run/php',
+            'webGroup' => $opt('webGroup') ?? 'caddy',
+        ];
     }
 
     public function borgRepo(Paths $paths): string

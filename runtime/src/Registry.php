@@ -8,29 +8,37 @@ use MokoWaaS\Cli\UserError;
 
 /**
  * The server's materialized tenant registry, written only through this class (`mokowaas registry`,
- * `tenant seed`, `offboard`...). Layout under $ROOT/etc/mokowaas/registry (0750 root:<php user>):
- *   tenants/<tenant>.php  one entry per tenant, with secrets (0640 root:<php user>; named by tenant so
- *                         a later per-tenant Unix user can be given its own file alone)
- *   hosts.php             the compiled host map (see HostMap), no secrets
+ * `tenant seed`, `offboard`...). Layout under $ROOT/etc/mokowaas/registry (folders 0711 root: every
+ * pool may pass through, nobody but root may list):
+ *   tenants/<tenant>.php  one entry per tenant, with secrets (0640 root:<tenant's group>)
+ *   hosts.php             the compiled host map (see HostMap), no secrets (0644: every pool reads it)
  *   hosts/<host>.php      one per served host (dev once ready, production once also online): that
  *                         host's compiled JConfig and cache folder, what the bootstrap's fast path
- *                         reads instead of the map and the entry (secrets: 0640 root:<php user>)
+ *                         reads instead of the map and the entry (secrets: 0640 root:<tenant's group>)
  *   .lock                 every write holds it; files are replaced by write + rename
- * Write order is entry, per-host files, host map, media links (removal: per-host files first, so a
- * host stops serving before anything else goes): a run that dies half-way leaves state that the
- * same command, run again, completes; `registry rebuild` recompiles everything from the entries.
+ * Each tenant also gets its own Unix user and group (TenantAccount), its folders owned by it, and
+ * its own PHP-FPM pool (TenantPool) with one link per served host to the pool's socket, which is
+ * how Caddy sends a host's requests to its tenant's pool. Write order is entry, per-host files,
+ * pool, host map, media links, pool links (removal: per-host files and pool links first, so a host
+ * stops serving before anything else goes): a run that dies half-way leaves state that the same
+ * command, run again, completes; `registry rebuild` recompiles everything from the entries, and
+ * converts a server whose tenants shared one pool.
  */
 final class Registry
 {
     public const STATES = ['provisioning', 'ready', 'offboarding'];
     public const TENANT_NAME = '/^[a-z][a-z0-9-]{1,30}\z/';
-    /** Per-tenant folders under Paths::tenant(): mode of each (media is served by the web server). */
-    public const FOLDERS = ['cache' => 0750, 'tmp' => 0750, 'logs' => 0750, 'sessions' => 0700, 'media' => 0755];
+    /**
+     * Per-tenant folders under Paths::tenant(), owned by the tenant's user, and their modes: media
+     * (and its subfolders) belong to the web server's group, set-gid, because Caddy serves it.
+     */
+    public const FOLDERS = ['cache' => 0750, 'tmp' => 0750, 'logs' => 0750, 'sessions' => 0700, 'media' => 02750];
     /** Media subfolders Joomla's local filesystem plugin is pointed at (set in each tenant's database). */
     public const MEDIA_DIRS = ['images', 'files'];
     private const LOCK_WAIT_SECONDS = 60;
 
-    private ?string $phpUser = null;
+
+    private ?TenantPool $pools = null;
 
     public function __construct(private readonly Paths $paths)
     {
@@ -77,19 +85,24 @@ final class Registry
             }
             $old = $this->get($tenant);
             $entry['state'] = $old['state'] ?? 'provisioning';
-            $this->createFolders($tenant);
-            $this->store($entry, $old, $map);
+            $account = $this->account($tenant);
+            $this->createFolders($tenant, $account);
+            $this->store($entry, $old, $map, $account);
         });
     }
 
-    /** Removes the tenant's hosts from the host map, its media links and its entry. Folders stay. */
+    /**
+     * Removes the tenant's hosts from the host map, its media and pool links, its entry and its
+     * PHP-FPM pool. Folders and the Unix user stay (offboard removes them).
+     */
     public function remove(string $tenant): void
     {
         self::assertTenantName($tenant);
         $this->withLock(function () use ($tenant): void {
             $old = $this->get($tenant);
             if ($old !== null) {
-                $this->syncHostFiles(null, $old);
+                $this->syncHostFiles(null, $old, null);
+                $this->syncPoolLinks(null, $old);
             }
             $map = HostMap::load($this->paths->hostMap())->withoutTenant($tenant);
             $this->writeMap($map);
@@ -99,6 +112,9 @@ final class Registry
             $file = $this->paths->registryEntry($tenant);
             if (is_file($file) && !unlink($file)) {
                 throw new \RuntimeException("cannot remove $file");
+            }
+            if (posix_geteuid() === 0) {
+                $this->pools()->remove($tenant);
             }
         });
     }
@@ -117,7 +133,7 @@ final class Registry
             }
             $entry = $old;
             $entry['state'] = $state;
-            $this->store($entry, $old, HostMap::load($this->paths->hostMap()));
+            $this->store($entry, $old, HostMap::load($this->paths->hostMap()), $this->account($tenant));
         });
     }
 
@@ -159,8 +175,10 @@ final class Registry
     }
 
     /**
-     * Recompiles the host map and the media links from the entry files (repair after a crash or a
-     * hand edit). Fails without writing when two entries claim one host.
+     * Recompiles everything from the entry files (repair after a crash or a hand edit, and the
+     * conversion of a server whose tenants shared one pool): each tenant's user, folders, files,
+     * pool and links; host map; orphan per-host files, links and pools removed. Fails without
+     * writing when two entries claim one host.
      */
     public function rebuild(): void
     {
@@ -183,13 +201,32 @@ final class Registry
             }
             $served = [];
             foreach ($entries as $entry) {
-                $this->syncHostFiles($entry, $entry);
+                $account = $this->account((string) $entry['tenant']);
+                // A folder of another owner (a server converted from the shared pool): whole trees move to the tenant.
+                $media = $this->paths->tenant((string) $entry['tenant']) . '/media';
+                $convert = $account !== null && is_dir($media) && fileowner($media) !== $account['uid'];
+                $this->createFolders((string) $entry['tenant'], $account);
+                if ($convert) {
+                    $this->ownFolders((string) $entry['tenant']);
+                }
+                AtomicFile::writePhpConstant($this->paths->registryEntry($entry['tenant']), $entry, 0640, $account['name'] ?? null);
+                $this->syncHostFiles($entry, $entry, $account);
+                if ($account !== null) {
+                    $this->pools()->put($entry, $account['name']);
+                }
                 $served = array_merge($served, HostMap::servedHosts($entry));
             }
             $this->removeOrphanHostFiles($served);
+            if (posix_geteuid() === 0) {
+                $this->pools()->removeOthers(array_map(static fn (array $e): string => (string) $e['tenant'], $entries));
+            }
             $this->writeMap($map);
             foreach ($entries as $entry) {
                 $this->syncMediaLinks($entry, $entry);
+            }
+            $this->removeOrphanLinks($this->paths->fpmHostLinks(), array_map(static fn (string $h): string => "$h.sock", $served));
+            foreach ($entries as $entry) {
+                $this->syncPoolLinks($entry, $entry);
             }
         });
     }
@@ -205,7 +242,7 @@ final class Registry
             return ['(entry): must be a JSON object'];
         }
         $p = [];
-        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup'];
+        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup', 'limits'];
         foreach (array_diff(array_keys($entry), $allowed) as $key) {
             $p[] = $key === 'state'
                 ? 'state: is set by the server (`tenant seed`, `offboard`), not by `registry put`'
@@ -323,6 +360,22 @@ final class Registry
             }
         }
 
+        if (array_key_exists('limits', $entry)) {
+            $limits = $entry['limits'];
+            $rules = TenantPool::limitRules();
+            if (!is_array($limits) || (array_is_list($limits) && $limits !== [])) {
+                $p[] = 'limits: must be an object {' . implode(', ', array_keys($rules)) . '}';
+            } else {
+                foreach ($limits as $key => $n) {
+                    if (!isset($rules[$key])) {
+                        $p[] = "limits.$key: unknown field (allowed: " . implode(', ', array_keys($rules)) . ')';
+                    } elseif (!is_int($n) || $n < $rules[$key]['min'] || $n > $rules[$key]['max']) {
+                        $p[] = "limits.$key: must be a whole number from {$rules[$key]['min']} to {$rules[$key]['max']}";
+                    }
+                }
+            }
+        }
+
         if (array_key_exists('backup', $entry)) {
             $keep = is_array($entry['backup']) ? ($entry['backup']['keep'] ?? []) : null;
             if (!is_array($entry['backup']) || array_diff(array_keys($entry['backup']), ['keep']) !== [] || !is_array($keep)) {
@@ -361,20 +414,30 @@ final class Registry
         return "invalid registry entry for tenant $name (nothing was changed):\n  " . implode("\n  ", $problems);
     }
 
-    /** Writes entry, per-host files, host map and media links, in that order. */
-    private function store(array $entry, ?array $old, HostMap $map): void
+    /**
+     * Writes entry, per-host files, pool, host map, media links and pool links, in that order.
+     *
+     * @param array{name: string, uid: int, gid: int}|null $account the tenant's Unix user (null when not root)
+     */
+    private function store(array $entry, ?array $old, HostMap $map, ?array $account): void
     {
         $this->ensureRegistryDirs();
-        AtomicFile::writePhpConstant($this->paths->registryEntry($entry['tenant']), $entry, 0640, $this->phpGroup());
-        $this->syncHostFiles($entry, $old);
+        AtomicFile::writePhpConstant($this->paths->registryEntry($entry['tenant']), $entry, 0640, $account['name'] ?? null);
+        $this->syncHostFiles($entry, $old, $account);
+        if ($account !== null) {
+            $this->pools()->put($entry, $account['name']);
+            TenantSlice::put((string) $entry['tenant'], $entry);
+        }
         $this->writeMap($map->withTenant($entry));
         $this->syncMediaLinks($entry, $old);
+        $this->syncPoolLinks($entry, $old);
     }
 
     private function writeMap(HostMap $map): void
     {
         $this->ensureRegistryDirs();
-        AtomicFile::writePhpConstant($this->paths->hostMap(), $map->toArray(), 0640, $this->phpGroup());
+        // No secrets: the platform pool (unknown, alias, offline hosts) and every tenant pool read it.
+        AtomicFile::writePhpConstant($this->paths->hostMap(), $map->toArray(), 0644);
     }
 
     /**
@@ -383,7 +446,8 @@ final class Registry
      * no longer serves (or of the old entry) go. Aliases, offline production and tenants that are
      * not ready have none: the bootstrap answers those through the host map.
      */
-    private function syncHostFiles(?array $entry, ?array $old): void
+    /** @param array{name: string, uid: int, gid: int}|null $account */
+    private function syncHostFiles(?array $entry, ?array $old, ?array $account): void
     {
         $this->ensureRegistryDirs();
         $served = $entry === null ? [] : HostMap::servedHosts($entry);
@@ -405,10 +469,12 @@ final class Registry
                 . JoomlaConfig::declaration(JoomlaConfig::forTenant($entry, $role, $dir), '', '    ')
                 . "}\n\nreturn " . var_export($row, true) . ";\n";
             // Unchanged files stay as they are: no write, no recompile in every PHP-FPM worker.
-            if (is_file($file) && (fileperms($file) & 0777) === 0640 && file_get_contents($file) === $code) {
+            $group = $account['name'] ?? null;
+            if (is_file($file) && (fileperms($file) & 0777) === 0640 && ($account === null || filegroup($file) === $account['gid'])
+                && file_get_contents($file) === $code) {
                 continue;
             }
-            AtomicFile::write($file, $code, 0640, $this->phpGroup());
+            AtomicFile::write($file, $code, 0640, $group);
         }
     }
 
@@ -429,66 +495,128 @@ final class Registry
      */
     private function syncMediaLinks(?array $entry, ?array $old): void
     {
-        $dir = $this->paths->mediaHosts();
-        $this->ensureDir($dir, 0755, null);
+        $this->syncLinks($this->paths->mediaHosts(), '', $entry, $old, fn (array $e): string => '../tenants/' . $e['tenant'] . '/media');
+    }
+
+    /**
+     * One link per served host, $ROOT/var/lib/mokowaas/fpm-hosts/<host>.sock -> the tenant pool's
+     * socket: Caddy sends the host's requests there (runtime/caddy/Caddyfile). Only as root: a
+     * tenant pool exists only where the CLI could create its user.
+     */
+    private function syncPoolLinks(?array $entry, ?array $old): void
+    {
+        if (posix_geteuid() !== 0) {
+            return;
+        }
+        $this->syncLinks($this->paths->fpmHostLinks(), '.sock', $entry, $old, fn (array $e): string => $this->pools()->socket((string) $e['tenant']));
+    }
+
+    /**
+     * Links named <host><suffix> in $dir for the entry's served hosts, pointing where $target says;
+     * links of hosts the entry no longer serves (or of the old entry) go.
+     *
+     * @param callable(array): string $target
+     */
+    private function syncLinks(string $dir, string $suffix, ?array $entry, ?array $old, callable $target): void
+    {
+        $this->ensureDir($dir, 0711, null);
         $served = $entry === null ? [] : HostMap::servedHosts($entry);
         $named = array_unique(array_merge($entry === null ? [] : HostMap::hostsOf($entry), $old === null ? [] : HostMap::hostsOf($old)));
         foreach ($named as $host) {
-            $link = "$dir/$host";
+            $link = "$dir/$host$suffix";
             if (!in_array($host, $served, true)) {
                 if (is_link($link) && !unlink($link)) {
                     throw new \RuntimeException("cannot remove $link");
                 }
                 continue;
             }
-            $target = '../tenants/' . $entry['tenant'] . '/media';
-            if (is_link($link) && readlink($link) === $target) {
+            $to = $target($entry);
+            if (is_link($link) && readlink($link) === $to) {
                 continue;
             }
             $tmp = "$dir/.$host." . bin2hex(random_bytes(4));
-            if (!symlink($target, $tmp) || !rename($tmp, $link)) {
+            if (!symlink($to, $tmp) || !rename($tmp, $link)) {
                 @unlink($tmp);
-                throw new \RuntimeException("cannot link $link to $target");
+                throw new \RuntimeException("cannot link $link to $to");
             }
         }
     }
 
-    /** cache, tmp, logs, sessions and media (with images, files) under the tenant folder, owned by the PHP user. */
-    private function createFolders(string $tenant): void
+    /** @param list<string> $keep link names that stay in $dir; every other link goes */
+    private function removeOrphanLinks(string $dir, array $keep): void
     {
-        $user = posix_geteuid() === 0 ? $this->phpUser() : null;
-        $group = $this->phpGroup();
+        foreach (is_dir($dir) ? (scandir($dir) ?: []) : [] as $name) {
+            if (is_link("$dir/$name") && !in_array($name, $keep, true) && !unlink("$dir/$name")) {
+                throw new \RuntimeException("cannot remove $dir/$name");
+            }
+        }
+    }
+
+    /**
+     * The tenant folder (root:<tenant's group> 0751: the tenant lists it, the web server only
+     * passes through to media) and cache, tmp, logs, sessions and media (with images, files)
+     * inside it, owned by the tenant's user; media's group is the web server's. Not as root:
+     * the folders only (no users to give them to).
+     *
+     * @param array{name: string, uid: int, gid: int}|null $account
+     */
+    private function createFolders(string $tenant, ?array $account): void
+    {
         $this->ensureDir($this->paths->srv(), 0755, null);
-        $this->ensureDir($this->paths->srv() . '/tenants', 0755, null);
+        // Traversable, not listable: no tenant learns the others' names from here.
+        $this->ensureDir($this->paths->srv() . '/tenants', 0711, null);
         $base = $this->paths->tenant($tenant);
-        // Traversable, not listable: the web server reaches media inside it.
-        $this->ensureDir($base, 0711, $group, $user);
+        $this->ensureDir($base, 0751, $account['name'] ?? null, 'root', $account !== null);
+        $web = $account !== null ? $this->pools()->webGroup() : null;
         foreach (self::FOLDERS as $name => $mode) {
-            $this->ensureDir("$base/$name", $mode, $group, $user);
+            $this->ensureDir("$base/$name", $mode, $name === 'media' ? $web : ($account['name'] ?? null), $account['name'] ?? null, $account !== null);
         }
         foreach (self::MEDIA_DIRS as $name) {
-            $this->ensureDir("$base/media/$name", 0755, $group, $user);
+            $this->ensureDir("$base/media/$name", 02750, $web, $account['name'] ?? null, $account !== null);
+        }
+    }
+
+    /**
+     * Gives the tenant's folders (their whole trees) back to its user, e.g. after a restore or a
+     * clone copied files of another owner in: symbolic links are changed themselves, never followed.
+     */
+    public function ownFolders(string $tenant): void
+    {
+        $account = $this->account($tenant);
+        if ($account === null) {
+            return;
+        }
+        $base = $this->paths->tenant($tenant);
+        foreach (array_keys(self::FOLDERS) as $name) {
+            $group = $name === 'media' ? $this->pools()->webGroup() : $account['name'];
+            if (is_dir("$base/$name") && !is_link("$base/$name")) {
+                Exec::run(['chown', '-hR', "{$account['name']}:$group", '--', "$base/$name"]);
+            }
         }
     }
 
     private function ensureRegistryDirs(): void
     {
-        $group = $this->phpGroup();
-        $this->ensureDir($this->paths->etc(), 0750, $group);
-        $this->ensureDir($this->paths->registry(), 0750, $group);
-        $this->ensureDir($this->paths->registry() . '/tenants', 0750, $group);
-        $this->ensureDir($this->paths->hostFiles(), 0750, $group);
+        // Every pool passes through to the files it may read; only root lists.
+        $this->ensureDir($this->paths->etc(), 0711, null);
+        $this->ensureDir($this->paths->registry(), 0711, null);
+        $this->ensureDir($this->paths->registry() . '/tenants', 0711, null);
+        $this->ensureDir($this->paths->hostFiles(), 0711, null);
     }
 
-    /** Creates $dir if missing; as root, sets mode and owner/group even if it existed. */
-    private function ensureDir(string $dir, int $mode, ?string $group, ?string $owner = null): void
+    /**
+     * Creates $dir if missing; as root, sets mode, group and owner even if it existed. With
+     * $strict, a symbolic link where the folder should be is refused: inside a tenant's folder
+     * its own user could have put one there, and chown follows links.
+     */
+    private function ensureDir(string $dir, int $mode, ?string $group, ?string $owner = null, bool $strict = false): void
     {
+        if ($strict && is_link($dir)) {
+            throw new UserError("$dir is a symbolic link, not the folder it should be: remove it and run this again", ExitCode::REFUSED);
+        }
         Dirs::make($dir, $mode);
         if (posix_geteuid() !== 0) {
             return;
-        }
-        if ((fileperms($dir) & 0777) !== $mode) {
-            chmod($dir, $mode);
         }
         if ($owner !== null && !chown($dir, $owner)) {
             throw new \RuntimeException("cannot give $dir to user $owner");
@@ -496,13 +624,17 @@ final class Registry
         if ($group !== null && !chgrp($dir, $group)) {
             throw new \RuntimeException("cannot give $dir to group $group");
         }
+        // After chown, which clears set-gid.
+        if ((fileperms($dir) & 07777) !== $mode) {
+            chmod($dir, $mode);
+        }
     }
 
     /** Runs $fn holding the registry lock; waits up to a minute for another writer. */
     private function withLock(callable $fn): void
     {
-        $this->ensureDir($this->paths->etc(), 0750, null);
-        $this->ensureDir($this->paths->registry(), 0750, null);
+        $this->ensureDir($this->paths->etc(), 0711, null);
+        $this->ensureDir($this->paths->registry(), 0711, null);
         $lock = fopen($this->paths->registryLock(), 'c');
         if ($lock === false) {
             throw new \RuntimeException('cannot open ' . $this->paths->registryLock());
@@ -523,22 +655,14 @@ final class Registry
         }
     }
 
-    private function phpUser(): string
+    /** The tenant's Unix user, created when missing; null when not root (no user can be made). */
+    private function account(string $tenant): ?array
     {
-        return $this->phpUser ??= PlatformConfig::load($this->paths)->phpUser();
+        return posix_geteuid() === 0 ? (new TenantAccount($this->paths))->ensure($tenant) : null;
     }
 
-    /** The PHP user's primary group, for files PHP must read; none when not root (nothing to give). */
-    private function phpGroup(): ?string
+    private function pools(): TenantPool
     {
-        if (posix_geteuid() !== 0) {
-            return null;
-        }
-        $pw = posix_getpwnam($this->phpUser());
-        $group = $pw === false ? false : posix_getgrgid($pw['gid']);
-        if ($group === false) {
-            throw new UserError('the PHP user "' . $this->phpUser() . '" of the platform config does not exist: run `mokowaas platform init` again', ExitCode::NOT_READY);
-        }
-        return $group['name'];
+        return $this->pools ??= new TenantPool($this->paths, PlatformConfig::load($this->paths));
     }
 }

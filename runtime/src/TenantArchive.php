@@ -150,6 +150,8 @@ final class TenantArchive
             }
             $this->loadDatabase($entry, "$work/.backup/db.sql", (string) $manifest['db']['prefix'], $target);
             $this->replaceMedia($target, is_dir("$work/media") ? "$work/media" : null);
+            // The archive's files carry the source tenant's owner: the target's user gets them.
+            $this->registry->ownFolders($target);
         } finally {
             self::removeTree($work);
         }
@@ -191,9 +193,9 @@ final class TenantArchive
         $new = "$media.restore-" . bin2hex(random_bytes(4));
         $old = "$media.old-" . bin2hex(random_bytes(4));
         if ($from !== null) {
-            self::exec(['cp', '-a', '--', $from, $new]);
+            Exec::run(['cp', '-a', '--', $from, $new]);
         } else {
-            mkdir($new, 0755);
+            mkdir($new, 02750);
         }
         if (is_dir($media) && !rename($media, $old)) {
             throw new \RuntimeException("cannot move $media aside");
@@ -225,21 +227,7 @@ final class TenantArchive
         if (is_link($path) || is_file($path)) {
             @unlink($path);
         } elseif (is_dir($path)) {
-            self::exec(['rm', '-rf', '--', $path]);
-        }
-    }
-
-    /** @param list<string> $cmd */
-    private static function exec(array $cmd): void
-    {
-        $p = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => ['pipe', 'w']], $pipes);
-        if (!is_resource($p)) {
-            throw new \RuntimeException("cannot run {$cmd[0]}");
-        }
-        $err = (string) stream_get_contents($pipes[2]);
-        fclose($pipes[2]);
-        if (proc_close($p) !== 0) {
-            throw new \RuntimeException(implode(' ', $cmd) . ' failed: ' . trim($err));
+            Exec::run(['rm', '-rf', '--', $path]);
         }
     }
 }

@@ -185,6 +185,7 @@ describe.skipIf(skip)("npm run local on the real Pulumi engine and real Joomla",
             db: { host: "127.0.0.1", port: i.settings.ports.mysql, name: "scratch", user: "scratch", password: "Scratch0restore0pw", prefix: "jos_" },
             secret: "scratch0secret0for0the0restore0drill", siteName: "Beta Bakery (local demo)",
             mail: { from: "owner@beta.example.net", fromName: "Beta Bakery" }, comingSoon: { title: "Soon", message: "Soon." }, backup: { keep: { daily: 1, weekly: 0, monthly: 0 } },
+            limits: { phpWorkers: 2 },
         };
         check(mokowaas(i.settings.paths.root, ["registry", "put", "scratch"], JSON.stringify(scratch)), "registry put scratch");
         check(mokowaas(i.settings.paths.root, ["restore", "beta", "--archive", final!.archive, "--into", "scratch"]), "restore beta --into scratch");

@@ -13,8 +13,9 @@ import * as tls from "node:tls";
 import type { RegistryEntry } from "../../components/tenant";
 import { startCaddy, type Caddy } from "../../devenv/caddy";
 import { adminConnection, type MySqlInfo } from "../../devenv/mysql";
-import { startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
+import { fpmBinary, fpmFiles, fpmSocketDir, startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
 import { PHP_USER, check, makeTraversable, mokowaas, php, type CliResult } from "../../devenv/server-cli";
+import { removeTenantAccounts } from "./accounts";
 import { markerSql, writeContractDocroot } from "./contract-docroot";
 import { joomlaRelease } from "./joomla-package";
 
@@ -22,22 +23,28 @@ import { joomlaRelease } from "./joomla-package";
  * The registry entry as the control plane writes it (components/tenant.ts), with the optional
  * parts the server fills in with defaults left optional.
  */
-export type TenantEntry = Omit<RegistryEntry, "comingSoon" | "backup"> & {
+export type TenantEntry = Omit<RegistryEntry, "comingSoon" | "backup" | "limits"> & {
     comingSoon?: Partial<RegistryEntry["comingSoon"]>;
     backup?: RegistryEntry["backup"];
+    limits?: Partial<RegistryEntry["limits"]>;
 };
 
 export interface PlaneOptions {
     /** A Joomla version: serve that real release. Absent: the contract docroot. */
     joomla?: string;
+    /** php.ini settings for the PHP-FPM master over the shipped ones (benchmarks: opcache.restrict_api). */
+    fpmIni?: Record<string, string>;
 }
 
-/** A platform root with config and a bootstrapped release as `current` (no services). */
-export function preparePlatform(root: string, db: MySqlInfo, opts: PlaneOptions = {}): { release: string } {
+/**
+ * A platform root with config and a bootstrapped release as `current` (no services). The platform
+ * config names the PHP-FPM master that `startPhpFpm(fpmDir)` runs, so each tenant's pool is
+ * checked and reloaded into it; Caddy runs as root here, so root is the web group.
+ */
+export function preparePlatform(root: string, db: MySqlInfo, fpmDir: string, opts: PlaneOptions = {}): { release: string } {
     fs.mkdirSync(root, { recursive: true });
     makeTraversable(root);
-    check(mokowaas(root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
-        "--mysql-user", db.adminUser, "--php-user", PHP_USER], db.adminPassword), "platform init");
+    platformInit(root, db, fpmDir);
     const srv = path.join(root, "srv", "mokowaas");
     const name = opts.joomla ? `joomla-${opts.joomla}` : "contract";
     const release = path.join(srv, "releases", name);
@@ -56,9 +63,19 @@ export function preparePlatform(root: string, db: MySqlInfo, opts: PlaneOptions 
     return { release };
 }
 
+/** `mokowaas platform init` for a test root whose PHP-FPM master runs in `fpmDir` (extra options appended). */
+export function platformInit(root: string, db: MySqlInfo, fpmDir: string, extra: string[] = []): void {
+    const fpm = fpmFiles(fpmDir);
+    check(mokowaas(root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
+        "--mysql-user", db.adminUser, "--php-user", PHP_USER, "--fpm-binary", fpmBinary(), "--fpm-config", fpm.config,
+        "--fpm-pid-file", fpm.pidFile, "--fpm-socket-dir", fpmSocketDir(root), "--web-group", "root", ...extra], db.adminPassword), "platform init");
+}
+
 export interface DataPlane {
     root: string;
     release: string;
+    /** Where its PHP-FPM master runs (platform init names it). */
+    fpmDir: string;
     fpm: PhpFpm;
     caddy: Caddy;
     stop(): Promise<void>;
@@ -66,8 +83,8 @@ export interface DataPlane {
 
 export async function startDataPlane(dir: string, db: MySqlInfo, opts: PlaneOptions = {}): Promise<DataPlane> {
     const root = path.join(dir, "root");
-    const { release } = preparePlatform(root, db, opts);
-    const fpm = await startPhpFpm({ dir: path.join(dir, "fpm"), root });
+    const { release } = preparePlatform(root, db, path.join(dir, "fpm"), opts);
+    const fpm = await startPhpFpm({ dir: path.join(dir, "fpm"), root, ini: opts.fpmIni });
     let caddy: Caddy;
     try {
         caddy = await startCaddy({ dir: path.join(dir, "caddy"), root, phpFpm: fpm.address });
@@ -76,10 +93,11 @@ export async function startDataPlane(dir: string, db: MySqlInfo, opts: PlaneOpti
         throw e;
     }
     return {
-        root, release, fpm, caddy,
+        root, release, fpm, caddy, fpmDir: path.join(dir, "fpm"),
         async stop() {
             await caddy.stop();
             await fpm.stop();
+            removeTenantAccounts(root);
         },
     };
 }
@@ -143,7 +161,7 @@ export function setState(root: string, tenant: string, state: string): void {
  * Sends `rawHost` byte for byte as the Host header (node's http client refuses control characters)
  * over TLS with SNI `sni`; returns the status code, or 0 when the server closed without answering.
  */
-export function rawHttpsStatus(caddy: Caddy, sni: string, rawHost: Buffer | string, urlPath = "/"): Promise<{ status: number; body: string }> {
+export function rawHttpsStatus(caddy: Caddy, sni: string, rawHost: Buffer | string, urlPath = "/"): Promise<{ status: number; body: string; location?: string }> {
     return new Promise((resolve, reject) => {
         const socket = tls.connect({ host: "127.0.0.1", port: caddy.httpsPort, servername: sni, ca: caddy.ca }, () => {
             socket.write(Buffer.concat([
@@ -159,7 +177,8 @@ export function rawHttpsStatus(caddy: Caddy, sni: string, rawHost: Buffer | stri
         socket.on("close", () => {
             const text = Buffer.concat(chunks).toString("latin1");
             const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-            resolve({ status: m ? Number(m[1]) : 0, body: text.slice(text.indexOf("\r\n\r\n") + 4) });
+            const head = text.slice(0, text.indexOf("\r\n\r\n"));
+            resolve({ status: m ? Number(m[1]) : 0, body: text.slice(text.indexOf("\r\n\r\n") + 4), location: /^location: (.*)$/im.exec(head)?.[1]?.trim() });
         });
     });
 }

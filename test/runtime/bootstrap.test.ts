@@ -13,6 +13,7 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { httpsGet, type Reply } from "../../devenv/caddy";
 import { check } from "../../devenv/server-cli";
+import { tenantAccountsOf } from "../harness/accounts";
 import { createTenantDb, putEntry, setState, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
 
 let dir: string;
@@ -142,8 +143,8 @@ describe("tenants not ready and unknown hosts", () => {
 
     test("an unknown host gets 404 without any tenant file being read", async () => {
         // Instrument every file holding a tenant's data (registry entries and per-host files):
-        // reading one leaves a trace file behind.
-        const traces = path.join(dir, "traces");
+        // reading one leaves a trace file behind (in a folder every pool's open_basedir allows).
+        const traces = path.join(plane.root, "srv/mokowaas/releases/traces");
         fs.mkdirSync(traces, { mode: 0o777 });
         fs.chmodSync(traces, 0o777);
         const registry = path.join(plane.root, "etc/mokowaas/registry");
@@ -175,27 +176,31 @@ describe("tenants not ready and unknown hosts", () => {
             }
             expect(fs.readdirSync(traces)).toEqual([]);
             // Controls: a known host reads its own tenant's file and only that: through the fast
-            // path its per-host file, through the host map (Host in another form) its entry.
+            // path its per-host file, through the host map (Host with a port) its entry.
             const fast = await httpsGet(plane.caddy, "dev.alpha.example.com");
             expect(fast.status).toBe(200);
             expect(fs.readdirSync(traces)).toEqual(["host-dev.alpha.example.com.php"]);
-            const mapped = await httpsGet(plane.caddy, "DEV.Alpha.example.com:443", "/", "dev.alpha.example.com");
+            const mapped = await httpsGet(plane.caddy, "dev.alpha.example.com:443", "/", "dev.alpha.example.com");
             expect(mapped.status).toBe(200);
             expect(json(mapped).marker).toBe("marker-of-alpha");
             expect(fs.readdirSync(traces).sort()).toEqual(["entry-alpha.php", "host-dev.alpha.example.com.php"]);
         } finally {
             for (const [file, original] of originals) fs.writeFileSync(file, original);
+            fs.rmSync(traces, { recursive: true, force: true });
         }
     });
 });
 
 describe("CLI", () => {
-    // As the PHP user: Joomla code never runs as root on the platform (see the last test).
-    const cli = (env: Record<string, string>, asRoot = false) => spawnSync(
-        asRoot ? phpBin() : "setpriv",
-        [...(asRoot ? [] : ["--reuid=www-data", "--regid=www-data", "--clear-groups", phpBin()]), path.join(plane.release, "cli/joomla.php")],
-        { encoding: "utf8", env: { PATH: process.env.PATH ?? "", MOKOWAAS_ROOT: plane.root, ...env } },
-    );
+    // As the tenant's own user (as `mokowaas joomla` runs it): Joomla code never runs as root (see the last test).
+    const cli = (env: Record<string, string>, as: string | "root" = `alpha`) => {
+        const account = tenantAccountsOf(plane.root).find((n) => n.endsWith(`-${as}`));
+        return spawnSync(
+            as === "root" ? phpBin() : "setpriv",
+            [...(as === "root" ? [] : [`--reuid=${account}`, `--regid=${account}`, "--clear-groups", phpBin()]), path.join(plane.release, "cli/joomla.php")],
+            { encoding: "utf8", env: { PATH: process.env.PATH ?? "", MOKOWAAS_ROOT: plane.root, ...env } },
+        );
+    };
 
     test("selects its tenant with MOKOWAAS_TENANT and gets live_site", () => {
         const alpha = cli({ MOKOWAAS_TENANT: "alpha" });
@@ -205,7 +210,7 @@ describe("CLI", () => {
         // alpha is offline: its public base is the dev host; beta is online: production.
         expect(a.config.live_site).toBe("https://dev.alpha.example.com");
         expect(a.jpath.cache).toBe(path.join(tenantDir("alpha"), "cache"));
-        const b = JSON.parse(cli({ MOKOWAAS_TENANT: "beta" }).stdout);
+        const b = JSON.parse(cli({ MOKOWAAS_TENANT: "beta" }, "beta").stdout);
         expect(b.marker).toBe("marker-of-beta");
         expect(b.config.live_site).toBe("https://beta.example.com");
     });
@@ -220,10 +225,15 @@ describe("CLI", () => {
         const bad = cli({ MOKOWAAS_TENANT: "../etc" });
         expect(bad.status).toBe(1);
         expect(bad.stderr).toContain("is not a tenant name");
+        // As another tenant's user: its files are not readable, and it is told how to run it.
+        const other = cli({ MOKOWAAS_TENANT: "alpha" }, "beta");
+        expect(other.status).toBe(1);
+        expect(other.stdout).toBe("");
+        expect(other.stderr).toContain("may not read that tenant's files");
     });
 
     test("refuses to run as root (root could rewrite the shared release), pointing at `mokowaas joomla`", () => {
-        const r = cli({ MOKOWAAS_TENANT: "alpha" }, true);
+        const r = cli({ MOKOWAAS_TENANT: "alpha" }, "root");
         expect(r.status).toBe(1);
         expect(r.stdout).toBe("");
         expect(r.stderr).toContain("does not run as root on a shared release: use `mokowaas joomla <tenant> -- <command>`");

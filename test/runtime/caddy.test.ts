@@ -89,11 +89,16 @@ describe("hostile Host headers", () => {
         }
     });
 
-    test("case, port and one trailing dot are normalized to the same tenant", async () => {
-        for (const h of ["DEV.ALPHA.EXAMPLE.COM", "dev.alpha.example.com.", "dev.alpha.example.com:8443", "Dev.Alpha.Example.Com.:443"]) {
-            const r = await rawHttpsStatus(plane.caddy, "dev.alpha.example.com", h);
-            expect(r.status, h).toBe(200);
-            expect(r.body).toContain("marker-of-alpha");
+    test("a port is the same tenant's site; case and a trailing dot redirect to the normal form, port kept", async () => {
+        const r = await rawHttpsStatus(plane.caddy, "dev.alpha.example.com", "dev.alpha.example.com:8443");
+        expect(r.status).toBe(200);
+        expect(r.body).toContain("marker-of-alpha");
+        for (const [h, to] of [["DEV.ALPHA.EXAMPLE.COM", "https://dev.alpha.example.com/"], ["dev.alpha.example.com.", "https://dev.alpha.example.com/"],
+            ["Dev.Alpha.Example.Com.:8443", "https://dev.alpha.example.com:8443/"]]) {
+            const res = await rawHttpsStatus(plane.caddy, "dev.alpha.example.com", h);
+            expect(res.status, h).toBe(301);
+            expect(res.location, h).toBe(to);
+            expect(res.body, h).not.toContain("marker-of-alpha");
         }
     });
 });

@@ -9,18 +9,15 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, expect, inject, test } from "vitest";
-import { check, mokowaas, PHP_USER } from "../../devenv/server-cli";
-import { createTenantDb, putEntry, setState, startDataPlane, type DataPlane } from "../harness/data-plane";
+import { check, mokowaas } from "../../devenv/server-cli";
+import { createTenantDb, platformInit, putEntry, setState, startDataPlane, type DataPlane } from "../harness/data-plane";
 
 let dir: string;
 let plane: DataPlane;
 
 /** Points the platform config at the HTTPS port of the test's Caddy and (optionally) its CA. */
-function platformInit(caFile?: string): void {
-    const db = inject("mysql");
-    check(mokowaas(plane.root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
-        "--mysql-user", db.adminUser, "--php-user", PHP_USER, "--web-url", `https://127.0.0.1:${plane.caddy.httpsPort}`,
-        ...(caFile ? ["--ca-file", caFile] : [])], db.adminPassword), "platform init");
+function platformInitWith(caFile?: string): void {
+    platformInit(plane.root, inject("mysql"), plane.fpmDir, ["--web-url", `https://127.0.0.1:${plane.caddy.httpsPort}`, ...(caFile ? ["--ca-file", caFile] : [])]);
 }
 
 function health(): { status: number; out: any } {
@@ -46,7 +43,7 @@ afterAll(async () => {
 });
 
 test("with the CA configured, every host answers over verified HTTPS: online production 200, offline production 503 coming soon", () => {
-    platformInit(plane.caddy.caFile);
+    platformInitWith(plane.caddy.caFile);
     const { out } = health();
     const live = checksOf(out, "hlive");
     const soon = checksOf(out, "hsoon");
@@ -58,7 +55,7 @@ test("with the CA configured, every host answers over verified HTTPS: online pro
 });
 
 test("without the CA, certificate verification fails and the host checks say so (nothing is trusted blindly)", () => {
-    platformInit();
+    platformInitWith();
     const { status, out } = health();
     expect(status).toBe(1);
     const live = checksOf(out, "hlive");

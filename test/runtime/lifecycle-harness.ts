@@ -12,6 +12,7 @@ import * as path from "node:path";
 import type { MySqlInfo } from "../../devenv/mysql";
 import { adminConnection } from "../../devenv/mysql";
 import { borgEnv, writePassphrase } from "../../devenv/borg";
+import { removeTenantAccounts } from "../harness/accounts";
 
 export const CLI = path.resolve(__dirname, "../../runtime/bin/mokowaas");
 
@@ -157,6 +158,7 @@ export class TestPlatform {
             await c.end();
         }
         spawnSync("chattr", ["-R", "-i", this.root]);
+        removeTenantAccounts(this.root);
         fs.rmSync(this.root, { recursive: true, force: true });
     }
 }

@@ -1,25 +1,42 @@
 /**
  * `mokowaas registry put|rm|list|rebuild` and the Registry API, through the real CLI in a
- * temporary root (no web services needed): validation that changes nothing, host ownership,
- * state handling, file modes and owners, and 50 concurrent writers.
+ * temporary root with a real PHP-FPM master (each tenant's pool is written, checked and reloaded
+ * into it): validation that changes nothing, host ownership, state handling, each tenant's Unix
+ * user, pool and file modes and owners, and 50 concurrent writers.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
 import { check, mokowaas, mokowaasAsync, php } from "../../devenv/server-cli";
+import { removeTenantAccounts, tenantAccountsOf } from "../harness/accounts";
 import { preparePlatform, putEntry, setState, type TenantEntry } from "../harness/data-plane";
 
 let dir: string;
 let root: string;
+let fpm: PhpFpm;
 
-beforeAll(() => {
+beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-registry-"));
     root = path.join(dir, "root");
-    preparePlatform(root, inject("mysql"));
+    preparePlatform(root, inject("mysql"), path.join(dir, "fpm"));
+    fpm = await startPhpFpm({ dir: path.join(dir, "fpm"), root });
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+    await fpm?.stop();
+    removeTenantAccounts(root);
+    fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** The tenant's Unix account: [uid, gid] from the system's user database. */
+function account(tenant: string): { name: string; uid: number; gid: number } {
+    const name = tenantAccountsOf(root).find((n) => n.endsWith(`-${tenant}`));
+    expect(name, `a Unix user for ${tenant}`).toBeDefined();
+    const [uid, gid] = check(php(root, `$p = posix_getpwnam(${JSON.stringify(name)}); echo $p['uid'], ' ', $p['gid'];`), "account").stdout.split(" ").map(Number);
+    return { name: name!, uid, gid };
+}
 
 function entry(tenant: string, extra: Partial<TenantEntry> = {}): TenantEntry {
     return {
@@ -57,27 +74,45 @@ function hostMap(): { hosts: Record<string, { tenant: string; role: string; onli
 }
 
 describe("registry put", () => {
-    test("stores a new tenant as provisioning, compiles its hosts and creates its folders owned by the PHP user", () => {
+    test("stores a new tenant as provisioning, compiles its hosts, creates its Unix user, its folders owned by it and its own PHP-FPM pool", () => {
         check(putEntry(root, entry("acme")), "put acme");
         const map = hostMap();
         expect(map.hosts["dev.acme.example.com"]).toMatchObject({ tenant: "acme", role: "dev", state: "provisioning", online: false });
         expect(map.hosts["acme.example.com"]).toMatchObject({ tenant: "acme", role: "production" });
         expect(map.hosts["www.acme.example.com"]).toMatchObject({ tenant: "acme", role: "alias", redirect: "acme.example.com" });
 
-        const wwwData = Number(check(php(root, "echo posix_getpwnam('www-data')['uid'];"), "uid").stdout);
-        for (const sub of ["cache", "tmp", "logs", "sessions", "media", "media/images", "media/files"]) {
+        const acme = account("acme");
+        const modes: Record<string, number> = { cache: 0o750, tmp: 0o750, logs: 0o750, sessions: 0o700, media: 0o2750, "media/images": 0o2750, "media/files": 0o2750 };
+        for (const [sub, mode] of Object.entries(modes)) {
             const st = fs.statSync(path.join(root, "srv/mokowaas/tenants/acme", sub));
             expect(st.isDirectory(), sub).toBe(true);
-            expect(st.uid, `${sub} owner`).toBe(wwwData);
+            expect(st.uid, `${sub} owner`).toBe(acme.uid);
+            expect(st.mode & 0o7777, `${sub} mode`).toBe(mode);
+            // media belongs to the web server's group (root here), the rest to the tenant's.
+            expect(st.gid, `${sub} group`).toBe(sub.startsWith("media") ? 0 : acme.gid);
         }
+        const base = fs.statSync(path.join(root, "srv/mokowaas/tenants/acme"));
+        expect([base.uid, base.gid, base.mode & 0o777]).toEqual([0, acme.gid, 0o751]);
 
-        // Secrets: entry 0640 root:<php group>, registry folders not world-readable.
+        // Secrets: entry 0640 root:<tenant's group>; registry folders passable, not listable.
         const entryStat = fs.statSync(path.join(registryDir(), "tenants", "acme.php"));
         expect(entryStat.mode & 0o777).toBe(0o640);
         expect(entryStat.uid).toBe(0);
-        expect(entryStat.gid).toBe(Number(check(php(root, "echo posix_getpwnam('www-data')['gid'];"), "gid").stdout));
-        expect(fs.statSync(registryDir()).mode & 0o007).toBe(0);
-        expect(fs.statSync(path.join(root, "etc", "mokowaas")).mode & 0o007).toBe(0);
+        expect(entryStat.gid).toBe(acme.gid);
+        expect(fs.statSync(registryDir()).mode & 0o777).toBe(0o711);
+        expect(fs.statSync(path.join(root, "etc", "mokowaas")).mode & 0o777).toBe(0o711);
+        expect(fs.statSync(hostMapFile()).mode & 0o777).toBe(0o644);
+
+        // Its pool: its own user, ondemand, its own folders; read by the FPM master alone; its socket is up.
+        const pool = fs.readFileSync(path.join(root, "etc/mokowaas/fpm/acme.conf"), "utf8");
+        expect(fs.statSync(path.join(root, "etc/mokowaas/fpm/acme.conf")).mode & 0o777).toBe(0o600);
+        expect(pool).toContain(`user = ${acme.name}`);
+        expect(pool).toMatch(/^pm = ondemand$/m);
+        expect(pool).toContain(`php_admin_value[session.save_path] = ${root}/srv/mokowaas/tenants/acme/sessions`);
+        expect(pool).toMatch(/^env\[MOKOWAAS_TENANT\] = acme$/m);
+        const socket = fs.statSync(path.join(root, "run/php/mokowaas-acme.sock"));
+        expect(socket.isSocket()).toBe(true);
+        expect(socket.uid).toBe(acme.uid);
     });
 
     test("list shows entries without their secrets", () => {
@@ -178,6 +213,29 @@ describe("registry rm and rebuild", () => {
         fs.unlinkSync(hostMapFile());
         check(mokowaas(root, ["registry", "rebuild"]), "rebuild");
         expect(hostMap()).toEqual(before);
+    });
+
+    test("rebuild converts a server whose tenants shared one pool: users, owners, pools and links come back", () => {
+        check(putEntry(root, entry("oscar", { online: true })), "put oscar");
+        setState(root, "oscar", "ready");
+        const tenantDir = path.join(root, "srv/mokowaas/tenants/oscar");
+        // What a server of the shared-pool days has: no pool, no pool links, folders of www-data, no user.
+        fs.rmSync(path.join(root, "etc/mokowaas/fpm/oscar.conf"));
+        for (const h of ["dev.oscar.example.com", "oscar.example.com"]) fs.rmSync(path.join(root, `var/lib/mokowaas/fpm-hosts/${h}.sock`));
+        fs.writeFileSync(path.join(tenantDir, "media/images/old-upload.jpg"), "jpeg");
+        for (const sub of ["cache", "media", "sessions", "media/images", "media/images/old-upload.jpg"]) fs.chownSync(path.join(tenantDir, sub), 33, 33);
+        removeTenantAccounts(root);
+        expect(tenantAccountsOf(root)).toEqual([]);
+
+        check(mokowaas(root, ["registry", "rebuild"]), "rebuild");
+        const oscar = account("oscar");
+        expect(fs.readFileSync(path.join(root, "etc/mokowaas/fpm/oscar.conf"), "utf8")).toContain(`user = ${oscar.name}`);
+        for (const h of ["dev.oscar.example.com", "oscar.example.com"]) {
+            expect(fs.readlinkSync(path.join(root, `var/lib/mokowaas/fpm-hosts/${h}.sock`))).toBe(path.join(root, "run/php/mokowaas-oscar.sock"));
+        }
+        expect(fs.existsSync(path.join(root, "var/lib/mokowaas/fpm-hosts/www.oscar.example.com.sock"))).toBe(false);
+        for (const sub of ["cache", "media", "sessions", "media/images/old-upload.jpg"]) expect(fs.statSync(path.join(tenantDir, sub)).uid, sub).toBe(oscar.uid);
+        expect(fs.statSync(path.join(root, "run/php/mokowaas-oscar.sock")).isSocket()).toBe(true);
     });
 });
 

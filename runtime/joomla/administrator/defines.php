@@ -4,8 +4,10 @@
 // follow from administrator/includes/app.php.
 \defined('_JEXEC') or die;
 require \dirname(__DIR__) . '/mokowaas/enter.php';
-// A Global Configuration save would rewrite the configuration.php all tenants share: answered here.
-if (PHP_SAPI !== 'cli' && \getenv('REQUEST_METHOD') === 'POST') {
+// Global Configuration's save and Joomla Update would rewrite what all tenants share: answered here.
+$mokowaasOption = $_GET['option'] ?? $_POST['option'] ?? null;
+if (PHP_SAPI !== 'cli' && ($mokowaasOption === 'com_config' || $mokowaasOption === 'com_joomlaupdate')) {
     require_once \dirname(__DIR__) . '/mokowaas/load.php';
-    \MokoWaaS\Joomla\Tenant::refuseSharedConfigWrite();
+    \MokoWaaS\Joomla\Tenant::refuseSharedWrites();
 }
+unset($mokowaasOption);

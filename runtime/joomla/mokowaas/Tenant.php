@@ -108,20 +108,26 @@ final class Tenant
     }
 
     /**
-     * Global Configuration's save (com_config, task application.apply/save) would rewrite the one
-     * configuration.php every tenant shares; it fails there (root-owned), and Joomla answers that
-     * with HTTP 500. Until Global Configuration is kept per tenant, the administrator answers such
-     * a request with a page that says so. Called by administrator/defines.php only.
+     * The administrator's writers of the code and configuration every tenant shares, answered with
+     * a page that says who manages them instead of Joomla's HTTP 500 (the files are root-owned):
+     * Global Configuration's save (com_config, task application.apply/save/removeroot), until it is
+     * kept per tenant, and Joomla Update's every action (the platform updates all its tenants at
+     * once, backed up first; checking for updates again, update.purge, stays). Called by
+     * administrator/defines.php only.
      */
-    public static function refuseSharedConfigWrite(): void
+    public static function refuseSharedWrites(): void
     {
-        if ((\getenv('REQUEST_METHOD') ?: '') !== 'POST') {
-            return;
-        }
         $option = $_GET['option'] ?? $_POST['option'] ?? '';
         $task = $_POST['task'] ?? $_GET['task'] ?? '';
-        if ($option === 'com_config' && \is_string($task) && \preg_match('/^(application\.)?(apply|save|removeroot)$/', $task)) {
+        if (!\is_string($task) || $task === '') {
+            return;
+        }
+        $post = (\getenv('REQUEST_METHOD') ?: '') === 'POST';
+        if ($option === 'com_config' && $post && \preg_match('/^(application\.)?(apply|save|removeroot)$/', $task)) {
             self::page(403, 'managed.html');
+        }
+        if ($option === 'com_joomlaupdate' && $task !== 'update.purge') {
+            self::page(403, 'managed-update.html');
         }
     }
 
@@ -140,10 +146,20 @@ final class Tenant
         self::plain($found['status'] === 200 ? 200 : 404, $found['status'] === 200 ? 'ok' : 'unknown host');
     }
 
-    /** @param array<string, array<string, mixed>> $hosts */
+    /**
+     * The tenant of a web request. Answered here without any tenant file: malformed (400) and
+     * unknown (404) hosts, a tenant being set up (503), an alias (301 to production), an offline
+     * production host (503 coming soon, from the host map). A served host is the business of its
+     * tenant's own pool (Caddy routes it there by a link per host): the platform pool answers it
+     * only with a Host not in normal form (301 to the normal form) or while that pool starts (503),
+     * and a tenant pool refuses any host but its own tenant's (421).
+     *
+     * @param array<string, array<string, mixed>> $hosts
+     */
     private static function pickWeb(array $hosts): string
     {
-        $found = Host::resolve((string) \getenv('HTTP_HOST'), $hosts);
+        $raw = (string) \getenv('HTTP_HOST');
+        $found = Host::resolve($raw, $hosts);
         if ($found['status'] !== 200) {
             self::page($found['status'], $found['status'] === 400 ? '400.html' : '404.html');
         }
@@ -151,12 +167,31 @@ final class Tenant
         if ($row['state'] !== 'ready') {
             self::page(503, 'setup.html', ['Retry-After' => '300']);
         }
+        $port = \preg_match('/:([0-9]{1,5})\z/', $raw, $m) ? ":$m[1]" : '';
         if ($row['role'] === 'alias') {
-            $uri = (string) (\getenv('REQUEST_URI') ?: '/');
-            self::redirect('https://' . $row['redirect'] . (str_starts_with($uri, '/') ? $uri : '/'));
+            self::redirect('https://' . $row['redirect'] . $port . self::requestUri());
+        }
+        if ($row['role'] === 'production' && $row['online'] !== true) {
+            self::offline((string) ($row['title'] ?? ''), (string) ($row['message'] ?? ''));
+        }
+        $pool = (string) \getenv('MOKOWAAS_TENANT');
+        if ($pool === '') {
+            if ($raw !== $found['host'] . $port) {
+                self::redirect('https://' . $found['host'] . $port . self::requestUri());
+            }
+            self::page(503, 'starting.html', ['Retry-After' => '5']);
+        }
+        if ($pool !== $row['tenant']) {
+            self::page(421, '421.html');
         }
         self::$role = (string) $row['role'];
         return (string) $row['tenant'];
+    }
+
+    private static function requestUri(): string
+    {
+        $uri = (string) (\getenv('REQUEST_URI') ?: '/');
+        return \str_starts_with($uri, '/') ? $uri : '/';
     }
 
     /** @param array<string, mixed>|null $entry */
@@ -165,9 +200,6 @@ final class Tenant
         if ($entry === null) {
             // The host map names a tenant whose entry is gone: a registry write in progress.
             self::page(503, 'setup.html', ['Retry-After' => '60']);
-        }
-        if (self::$role === 'production' && $entry['online'] !== true) {
-            self::offline($entry);
         }
         if (self::$role === 'dev') {
             header('X-Robots-Tag: noindex, nofollow');
@@ -205,7 +237,16 @@ final class Tenant
 
     private static function load(?string $file): mixed
     {
-        return $file !== null && is_file($file) ? include $file : null;
+        if ($file === null || !is_file($file)) {
+            return null;
+        }
+        if (!is_readable($file)) {
+            // A tenant's files are its own user's: another user (or a misrouted pool) gets no further.
+            PHP_SAPI === 'cli'
+                ? self::cliFail('this user may not read that tenant\'s files: run Joomla\'s CLI for a tenant with `mokowaas joomla <tenant> -- <command>`')
+                : self::page(421, '421.html');
+        }
+        return include $file;
     }
 
     private static function paths(): Paths
@@ -214,11 +255,9 @@ final class Tenant
         return $paths ??= new Paths();
     }
 
-    /** @param array<string, mixed> $entry */
-    private static function offline(array $entry): never
+    /** The coming-soon page of an offline production host (its title and message come from the host map). */
+    private static function offline(string $title, string $message): never
     {
-        $title = (string) ($entry['comingSoon']['title'] ?? $entry['siteName']);
-        $message = (string) ($entry['comingSoon']['message'] ?? 'We are getting ready. Please come back soon.');
         $html = strtr((string) file_get_contents(__DIR__ . '/pages/offline.html'), [
             '{{title}}' => htmlspecialchars($title, ENT_QUOTES | ENT_HTML5, 'UTF-8'),
             '{{message}}' => nl2br(htmlspecialchars($message, ENT_QUOTES | ENT_HTML5, 'UTF-8')),

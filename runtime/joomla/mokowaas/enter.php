@@ -6,8 +6,8 @@
 //
 // Fast path, no class loaded (docs/bench-data-plane.md): a Host made only of key characters is
 // tried as is against the registry's per-host files, which exist only for served hosts (dev when
-// ready, production when also online) and declare that host's JConfig (see Host: exact-key
-// shortcut). The Host comes from getenv(), not $_SERVER: naming $_SERVER in a file makes PHP build
+// ready, production when also online), are readable by their tenant's pool alone and declare that
+// host's JConfig (see Host: exact-key shortcut). The Host comes from getenv(), not $_SERVER: naming $_SERVER in a file makes PHP build
 // the whole array whenever the file loads (auto_globals_jit), which Joomla does later anyway.
 // Everything else (CLI, uppercase/port/trailing dot, unknown, alias, offline, not ready) goes through
 // Tenant: Host::resolve against the host map, then the entry, and its answer pages.
@@ -16,7 +16,9 @@ if (PHP_SAPI === 'cli'
     || !\is_string($mokowaasHost = \getenv('HTTP_HOST'))
     || \strspn($mokowaasHost, '@Host::KEY_CHARS@') !== \strlen($mokowaasHost)
     // The path Paths::hostFile() builds, without its rtrim: "//" inside a path names the same file.
-    || !\is_array($mokowaasHost = @include (\getenv('MOKOWAAS_ROOT') ?: '') . '@Paths::HOST_FILES@' . $mokowaasHost . '.php')) {
+    || !\is_array($mokowaasHost = @include (\getenv('MOKOWAAS_ROOT') ?: '') . '@Paths::HOST_FILES@' . $mokowaasHost . '.php')
+    // Only the tenant this pool runs for (its files are its group's alone; this is the second lock).
+    || $mokowaasHost['tenant'] !== \getenv('MOKOWAAS_TENANT')) {
     require_once __DIR__ . '/load.php';
     \MokoWaaS\Joomla\Tenant::boot();
 } else {

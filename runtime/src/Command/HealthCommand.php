@@ -11,6 +11,7 @@ use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Db;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
+use MokoWaaS\TenantAccount;
 use MokoWaaS\TenantArchive;
 
 /**
@@ -43,7 +44,7 @@ final class HealthCommand extends Command
         $registry = new Registry($this->paths);
         $maxAge = (float) ($config->toArray()['backupMaxAgeHours'] ?? self::DEFAULT_MAX_BACKUP_AGE_HOURS) * 3600;
         [$newest, $borgError] = $this->newestArchives($config);
-        $phpUser = posix_getpwnam($config->phpUser()) ?: null;
+        $accounts = new TenantAccount($this->paths);
         $report = [];
         foreach ($registry->tenants() as $t) {
             $entry = $registry->get($t);
@@ -51,7 +52,9 @@ final class HealthCommand extends Command
                 continue;
             }
             $state = (string) ($entry['state'] ?? 'provisioning');
-            $checks = ['db' => $this->checkDb($entry, $state === 'ready'), 'folders' => $this->checkFolders($registry->tenantDir($t), $phpUser)];
+            // Its folders must be writable by the user its pool runs as: the tenant's own.
+            $user = posix_geteuid() === 0 ? (($a = $accounts->get($t)) !== null ? posix_getpwnam($a['name']) ?: null : false) : null;
+            $checks = ['db' => $this->checkDb($entry, $state === 'ready'), 'folders' => $this->checkFolders($registry->tenantDir($t), $user)];
             if ($state === 'ready') {
                 $checks['dev'] = $this->checkHost($config, $entry['hosts']['dev'], false);
                 $checks['production'] = $this->checkHost($config, $entry['hosts']['production'], !($entry['online'] ?? false));
@@ -113,9 +116,15 @@ final class HealthCommand extends Command
         }
     }
 
-    /** @param array<string, mixed>|null $phpUser posix_getpwnam() of the PHP user @return array{ok: bool, detail: string} */
-    private function checkFolders(string $dir, ?array $phpUser): array
+    /**
+     * @param array<string, mixed>|false|null $phpUser posix_getpwnam() of the tenant's user; false: it has none (as root); null: not root
+     * @return array{ok: bool, detail: string}
+     */
+    private function checkFolders(string $dir, array|false|null $phpUser): array
     {
+        if ($phpUser === false) {
+            return ['ok' => false, 'detail' => 'the tenant has no Unix user: run `mokowaas registry rebuild`'];
+        }
         $bad = [];
         foreach (array_keys(Registry::FOLDERS) as $name) {
             $path = "$dir/$name";

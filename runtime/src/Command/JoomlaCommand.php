@@ -6,14 +6,17 @@ namespace MokoWaaS\Command;
 use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
-use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
+use MokoWaaS\TenantAccount;
+use MokoWaaS\TenantSlice;
 
 /**
- * Joomla's own CLI (cli/joomla.php of the served release) for one tenant, run as that tenant's PHP
- * user, never as root: run as root, Joomla's writers (config:set, site:down...) would rewrite files
- * every tenant shares. Commands that change the shared code, or settings the platform owns, are
- * refused here with where to make the change instead.
+ * Joomla's own CLI (cli/joomla.php of the served release) for one tenant, run as that tenant's own
+ * Unix user (TenantAccount), never as root: run as root, Joomla's writers (config:set, site:down...)
+ * would rewrite files every tenant shares, and run as another tenant's user it could not read this
+ * tenant's files. Where systemd runs, it runs in the tenant's slice (its CPU and memory quota).
+ * Commands that change the shared code, or settings the platform owns, are refused here with where
+ * to make the change instead.
  */
 final class JoomlaCommand extends Command
 {
@@ -40,8 +43,9 @@ final class JoomlaCommand extends Command
     public static function usage(): string
     {
         return "usage: mokowaas joomla <tenant> [--] <joomla command> [arguments...]\n"
-            . "  Runs cli/joomla.php of the served release with MOKOWAAS_TENANT=<tenant> as the platform's PHP user (never\n"
-            . "  root), passing stdin, stdout, stderr and Joomla's exit code through. Refused (exit 6, nothing run):\n"
+            . "  Runs cli/joomla.php of the served release with MOKOWAAS_TENANT=<tenant> as the tenant's own user (never\n"
+            . "  root; in its systemd slice where systemd runs), passing stdin, stdout, stderr and Joomla's exit code through.\n"
+            . "  Refused (exit 6, nothing run):\n"
             . '  ' . implode(', ', array_keys(self::REFUSED)) . ".\n"
             . "exit codes: Joomla's own; 2 usage, 3 bad tenant name, 4 no such tenant or not ready, 6 refused";
     }
@@ -72,11 +76,10 @@ final class JoomlaCommand extends Command
         }
         $cmd = [PHP_BINARY, $cli, ...$rest];
         if (posix_geteuid() === 0) {
-            $user = PlatformConfig::load($this->paths)->phpUser();
-            if (posix_getpwnam($user) === false) {
-                throw new UserError("the PHP user \"$user\" of the platform config does not exist", ExitCode::NOT_READY);
-            }
-            $cmd = ['setpriv', "--reuid=$user", "--regid=$user", '--init-groups', '--', ...$cmd];
+            $account = (new TenantAccount($this->paths))->get($tenant)
+                ?? throw new UserError("tenant $tenant has no Unix user yet: run `mokowaas registry rebuild`", ExitCode::NOT_READY);
+            $cmd = ['setpriv', "--reuid={$account['uid']}", "--regid={$account['gid']}", '--clear-groups', '--', ...$cmd];
+            $cmd = TenantSlice::wrap($tenant, $cmd);
         }
         // Only what Joomla's CLI needs; PHP's own ini settings when a wrapper set them (a PHP in a prefix).
         $env = ['MOKOWAAS_TENANT' => $tenant, 'MOKOWAAS_ROOT' => $this->paths->root === '' ? '/' : $this->paths->root,

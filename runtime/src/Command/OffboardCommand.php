@@ -10,7 +10,9 @@ use MokoWaaS\Cli\UserError;
 use MokoWaaS\Lock;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
+use MokoWaaS\TenantAccount;
 use MokoWaaS\TenantArchive;
+use MokoWaaS\TenantSlice;
 
 /**
  * Offboarding that loses nothing: the hosts stop serving (state offboarding: out of the host map),
@@ -53,11 +55,16 @@ final class OffboardCommand extends Command
             return ExitCode::FAILED;
         }
         $this->out("$tenant: final archive $name verified");
-        // Folders first, entry last: a run that dies in between is repeated by running offboard again.
+        // Folders first, then entry and pool, the Unix user last: a run that dies in between is
+        // repeated by running offboard again.
         TenantArchive::removeTree($registry->tenantDir($tenant));
         $registry->remove($tenant);
+        if (posix_geteuid() === 0) {
+            TenantSlice::remove($this->paths, $tenant);
+            (new TenantAccount($this->paths))->remove($tenant);
+        }
         $lock->release();
-        $this->out("$tenant: folders and registry entry removed; the control plane may drop its database now");
+        $this->out("$tenant: folders, registry entry, pool and user removed; the control plane may drop its database now");
         return ExitCode::OK;
     }
 }

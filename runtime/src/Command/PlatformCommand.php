@@ -21,13 +21,17 @@ final class PlatformCommand extends Command
         return "usage: mokowaas platform init --mysql-host H --mysql-port P [--mysql-socket S] --mysql-user U\n"
             . "                              --php-user W [--borg-repo R] [--web-url URL] [--ca-file F]\n"
             . "                              [--hook-success URL ...] [--hook-failure URL ...]\n"
-            . "                              [--blueprint-database NAME] [--backup-max-age-hours H]  < password\n"
+            . "                              [--blueprint-database NAME] [--backup-max-age-hours H]\n"
+            . "                              [--fpm-binary B --fpm-config F] [--fpm-pid-file P] [--fpm-socket-dir D] [--web-group G]  < password\n"
+            . "  --fpm-*: how tenant pools are checked (B -t -y F) and reloaded (SIGUSR2 to the pid in P), where their\n"
+            . "  sockets go (default \$ROOT/run/php); --web-group: the group Caddy runs as (default caddy)\n"
             . "       mokowaas platform show      (the config without its password, as JSON)";
     }
 
     public function run(array $argv): int
     {
-        $args = Args::parse($argv, ['mysql-host', 'mysql-port', 'mysql-socket', 'mysql-user', 'php-user', 'borg-repo', 'web-url', 'ca-file', 'blueprint-database', 'backup-max-age-hours'], [], ['hook-success', 'hook-failure']);
+        $args = Args::parse($argv, ['mysql-host', 'mysql-port', 'mysql-socket', 'mysql-user', 'php-user', 'borg-repo', 'web-url', 'ca-file',
+            'blueprint-database', 'backup-max-age-hours', 'fpm-binary', 'fpm-config', 'fpm-pid-file', 'fpm-socket-dir', 'web-group'], [], ['hook-success', 'hook-failure']);
         return match ($args->arg(0, 'init|show')) {
             'init' => $this->init($args),
             'show' => $this->show(),
@@ -58,6 +62,19 @@ final class PlatformCommand extends Command
         if ($maxAge !== null && (!is_numeric($maxAge) || (float) $maxAge <= 0)) {
             throw new UserError("--backup-max-age-hours must be a positive number of hours, got \"$maxAge\"");
         }
+        if (($args->option('fpm-binary') === null) !== ($args->option('fpm-config') === null)) {
+            throw new UserError('--fpm-binary and --fpm-config go together: the binary checks the config before a reload');
+        }
+        $webGroup = $args->option('web-group', 'caddy');
+        if (function_exists('posix_getgrnam') && posix_getgrnam($webGroup) === false) {
+            throw new UserError("--web-group \"$webGroup\" is not a group on this server (the group Caddy runs as)");
+        }
+        foreach (['fpm-binary', 'fpm-config', 'fpm-pid-file', 'fpm-socket-dir'] as $name) {
+            $v = $args->option($name);
+            if ($v !== null && !str_starts_with($v, '/')) {
+                throw new UserError("--$name must be an absolute path, got \"$v\"");
+            }
+        }
         $password = rtrim($this->stdin(), "\r\n");
         PlatformConfig::save($this->paths, [
             'mysql' => [
@@ -72,6 +89,10 @@ final class PlatformCommand extends Command
             'webUrl' => $args->option('web-url', 'https://127.0.0.1'),
             'caFile' => $args->option('ca-file'),
             'hooks' => ['success' => $args->all('hook-success'), 'failure' => $args->all('hook-failure')],
+            'fpm' => array_filter([
+                'binary' => $args->option('fpm-binary'), 'config' => $args->option('fpm-config'),
+                'pidFile' => $args->option('fpm-pid-file'), 'socketDir' => $args->option('fpm-socket-dir'), 'webGroup' => $webGroup,
+            ], static fn ($v) => $v !== null),
         ] + array_filter([
             // Left out when not given: the verbs then use their defaults (docs/server-cli.md).
             'blueprintDatabase' => $blueprint,

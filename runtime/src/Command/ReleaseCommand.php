@@ -17,9 +17,9 @@ final class ReleaseCommand extends Command
     /** Bootstrap files, relative to runtime/joomla and to the release alike. */
     private const FILES = [
         'defines.php', 'administrator/defines.php', 'api/defines.php', 'configuration.php',
-        'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php',
+        'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php', 'mokowaas/open-basedir.php',
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
-        'mokowaas/pages/managed.html',
+        'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html',
     ];
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';
