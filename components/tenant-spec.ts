@@ -25,6 +25,22 @@ const host = z.string().superRefine((value, ctx) => {
 
 const retention = z.number().int().min(0).max(1000);
 
+/**
+ * A tenant's resource limits: the rules live in runtime/tenant-limits.json, which the data plane
+ * reads too (TenantPool), so the YAML, its JSON Schema and the server agree on names and ranges.
+ */
+export const LIMIT_RULES: Readonly<Record<string, { default: number; min: number; max: number; means: string }>> = (() => {
+    const { $comment: _, ...rules } = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "runtime", "tenant-limits.json"), "utf8"));
+    return rules;
+})();
+export type TenantLimits = Record<keyof typeof LIMIT_RULES, number>;
+const limitDefaults = Object.fromEntries(Object.entries(LIMIT_RULES).map(([k, r]) => [k, r.default]));
+const Limits = z
+    .strictObject(Object.fromEntries(Object.entries(LIMIT_RULES).map(([k, r]) =>
+        [k, z.number().int().min(r.min).max(r.max).default(r.default).describe(`${r.means} (default ${r.default}, ${r.min}-${r.max})`)])))
+    .default(limitDefaults)
+    .describe("Resources of this tenant's PHP pool and systemd slice (defaults fit a small business site).");
+
 /** The YAML file's shape. Strict everywhere: an unknown key is a typo until proven otherwise. */
 export const TenantFile = z.strictObject({
     name: z.string().optional().describe("Tenant name; if given it must equal the file name (without .yaml)."),
@@ -77,6 +93,7 @@ export const TenantFile = z.strictObject({
         })
         .default({ keep: { daily: 7, weekly: 4, monthly: 6 } })
         .describe("Borg retention of this tenant's archives."),
+    limits: Limits,
 });
 export type TenantFileInput = z.input<typeof TenantFile>;
 
@@ -93,6 +110,7 @@ export interface TenantSpec {
     admin: { username: string; email: string };
     comingSoon: { title: string; message: string };
     backup: { keep: { daily: number; weekly: number; monthly: number } };
+    limits: TenantLimits;
     /** MySQL database and user name (hyphens become underscores; names hold no underscore, so this is one-to-one). */
     database: string;
 }
@@ -170,6 +188,7 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
             message: f.comingSoon.message ?? "This site is being built. Please come back soon.",
         },
         backup: f.backup,
+        limits: f.limits as TenantLimits,
         database: databaseName(name),
     };
     if (f.domains.dev === undefined) {

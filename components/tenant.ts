@@ -46,6 +46,8 @@ export interface RegistryEntry {
     mail: { from: string; fromName: string };
     comingSoon: { title: string; message: string };
     backup: { keep: { daily: number; weekly: number; monthly: number } };
+    /** The tenant's PHP pool and slice limits (runtime/tenant-limits.json). */
+    limits: Record<string, number>;
 }
 
 export function registryEntry(
@@ -70,6 +72,7 @@ export function registryEntry(
         mail: { from: spec.admin.email, fromName: spec.displayName },
         comingSoon: spec.comingSoon,
         backup: spec.backup,
+        limits: { ...spec.limits },
     };
 }
 

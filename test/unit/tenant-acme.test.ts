@@ -81,6 +81,8 @@ describe("tenant stack acme", () => {
             mail: { from: "webmaster@acme-widgets.example.com", fromName: "Acme Widgets" },
             comingSoon: { title: "Acme Widgets is coming soon", message: "Our new shop opens in spring." },
             backup: { keep: { daily: 7, weekly: 4, monthly: 6 } },
+            // Its YAML raises two limits; the others keep runtime/tenant-limits.json's defaults.
+            limits: { phpWorkers: 8, phpMemoryMb: 512, requestTimeoutSeconds: 60, cpuPercent: 100, memoryMb: 1024 },
         });
     });
 
