@@ -2,7 +2,7 @@
  * The local platform's config (Pulumi.local.yaml with this machine's paths, ports, toolchain and
  * verified Joomla package filled in) and its provisioning WITHOUT Pulumi: the same steps, in the
  * same order, as infra/platform.ts declares them, run here with `sh` instead of over SSH. The
- * shell scripts are infra/server-scripts.ts's own; the server CLI verbs and their stdin are the
+ * shell scripts are infra/steps/'s own; the server CLI verbs and their stdin are the
  * same as the platform stack's. Secrets live in the local secrets folder (0600), never in argv.
  */
 import { spawnSync } from "node:child_process";
@@ -12,19 +12,20 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { type PlatformConfig, parsePlatformConfig } from "../infra/config";
 import { hashFolder } from "../infra/hash-folder";
-import {
-    borgPassphraseScript, joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, platformInitCommand, readyScript, runtimeInstallScript,
-    runtimePaths, runtimeStageScript, serverPaths,
-} from "../infra/server-scripts";
+import { mokowaasPrefix, runtimePaths, serverPaths } from "../infra/server-paths";
+import { borgPassphraseScript } from "../infra/steps/borg-passphrase";
+import { joomlaReleaseScript } from "../infra/steps/joomla-release";
+import { mysqlAdminCreateScript } from "../infra/steps/mysql-admin";
+import { platformInitCommand } from "../infra/steps/platform-init";
+import { readyScript } from "../infra/steps/ready";
+import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../infra/steps/runtime";
 import { type LocalSettings, REPO, secret } from "./local-settings";
+import { fpmFiles, fpmSocketDir } from "./php-fpm";
 import { makeTraversable } from "./server-cli";
 import { type JoomlaPackage, joomlaPackage, serverPath, toolchain } from "./toolchain";
 
 /** The Joomla release the local platform serves: its version (Pulumi.local.yaml) and verified package. */
 export type LocalJoomla = JoomlaPackage & { version: string };
-
-/** The data plane, as infra/platform.ts ships it. */
-const RUNTIME_DIR = path.join(REPO, "runtime");
 
 /** Letters and digits with at least one of each kind, like the platform's RandomPassword (safe in SQL, JSON and shell). */
 export function randomPassword(length: number): string {
@@ -65,6 +66,10 @@ export function localPlatformRaw(s: LocalSettings, joomla: LocalJoomla, extra: {
     raw.joomla = { version: joomla.version, url: `file://${joomla.file}`, sha512: joomla.sha512 };
     // npm run local runs its own PHP-FPM and Caddy daemons: the platform installs neither, nor systemd timers.
     for (const service of ["phpFpm", "caddy", "timers"]) raw[service] = { ...raw[service], install: false };
+    // The tenants' pools go to that PHP-FPM master (checked with its binary, reloaded through its
+    // pid file); Caddy runs as root here, so root is the group that reaches their sockets and media.
+    raw.phpFpm = { ...raw.phpFpm, binary: t.php.fpm, ...fpmFiles(s.paths.fpm), socketDir: fpmSocketDir(s.paths.root) };
+    raw.caddy = { ...raw.caddy, group: "root" };
     return raw;
 }
 

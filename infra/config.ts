@@ -58,24 +58,37 @@ const Caddy = z.strictObject({
     httpsSuffix: z.string().regex(/^(:[0-9]{1,5})?$/, "must be empty or :<port>").default(""),
     configDir: absPath.default("/etc/caddy"),
     service: plainValue.min(1).default("caddy"),
+    /** The group Caddy runs as: it connects to every tenant's PHP-FPM socket and reads their media. */
+    group: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix group name").default("caddy"),
 });
 const CADDY_DEFAULTS = {
     install: true, httpPort: 80, httpsPort: 443, askPort: 5555, certIssuer: "acme", admin: "localhost:2019",
-    httpsSuffix: "", configDir: "/etc/caddy", service: "caddy",
+    httpsSuffix: "", configDir: "/etc/caddy", service: "caddy", group: "caddy",
 } as const;
 
-/** The PHP-FPM pool every tenant's requests run in (runtime/php-fpm). */
+/**
+ * The PHP-FPM master (runtime/php-fpm): the platform pool, and one pool per tenant that the server
+ * CLI writes, checks (`<binary> -t -y <config>`) and loads (SIGUSR2 to the pid in pidFile).
+ */
 const PhpFpm = z.strictObject({
-    /** Install the pool and opcache settings and reload PHP-FPM; false: you run PHP-FPM yourself. */
+    /** Install the platform pool and opcache settings and reload PHP-FPM; false: you run PHP-FPM yourself. */
     install: z.boolean().default(true),
     /** PHP version of the distribution's packages (Ubuntu 24.04: 8.3): php<v>-fpm, /etc/php/<v>/fpm. */
     version: z.string().regex(/^[0-9]+\.[0-9]+$/, "must be a PHP version such as 8.3").default("8.3"),
-    /** The pool's Unix socket (Caddy's MOKOWAAS_PHP_FPM). */
+    /** The platform pool's Unix socket (Caddy's MOKOWAAS_PHP_FPM). */
     listen: absPath.default("/run/php/mokowaas-fpm.sock"),
     /** Default /etc/php/<version>/fpm. */
     confDir: absPath.optional(),
+    /** Default /usr/sbin/php-fpm<version>. */
+    binary: absPath.optional(),
+    /** The master's config file. Default <confDir>/php-fpm.conf. */
+    config: absPath.optional(),
+    /** The master's pid file. Default /run/php/php<version>-fpm.pid. */
+    pidFile: absPath.optional(),
+    /** Where the tenants' pool sockets go. */
+    socketDir: absPath.default("/run/php"),
 });
-const PHP_FPM_DEFAULTS = { install: true, version: "8.3", listen: "/run/php/mokowaas-fpm.sock" } as const;
+const PHP_FPM_DEFAULTS = { install: true, version: "8.3", listen: "/run/php/mokowaas-fpm.sock", socketDir: "/run/php" } as const;
 
 const Timers = z.strictObject({
     /** Install and enable the systemd timers (nightly backup + prune, health every 5 minutes). */

@@ -1,27 +1,28 @@
 /**
- * One platform: its server (hetzner, digitalocean or existing), the MySQL admin account for
- * tenant stacks, the runtime (data plane) and the pinned Joomla release, in that order. Its
+ * One platform: its server (hetzner, digitalocean or existing), then its steps in order (one file
+ * each in infra/steps/: the MySQL admin account for tenant stacks, the runtime (data plane), the
+ * server CLI's config, the Borg passphrase, the pinned Joomla release, PHP-FPM, Caddy, timers). Its
  * outputs (components/platform-ref.ts) are what every tenant stack on it reads.
  */
-import * as path from "node:path";
-import * as command from "@pulumi/command";
+import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformExports } from "../components/platform-ref";
 import { type SshConnection, serverCommand } from "../components/server-command";
 import { cloudInit } from "./cloud-init";
 import type { PlatformConfig, PlatformSettings } from "./config";
-import { hashFolder } from "./hash-folder";
-import {
-    borgPassphraseScript, joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, mysqlAdminDeleteScript, platformInitCommand,
-    readyScript, runtimePaths, runtimeInstallScript, runtimeStageScript,
-} from "./server-scripts";
+import { mokowaasPrefix } from "./server-paths";
 import { type ServerHandle, digitaloceanServer, existingServer, hetznerServer } from "./servers";
-import { timersInstallScript } from "./timers";
-import { caddyInstallScript, phpFpmInstallScript } from "./web-server";
-
-/** The data plane shipped to every server. */
-export const RUNTIME_DIR = path.join(__dirname, "..", "runtime");
+import { borgPassphraseStep } from "./steps/borg-passphrase";
+import { caddyStep } from "./steps/caddy";
+import { joomlaReleaseStep } from "./steps/joomla-release";
+import { mysqlAdminStep } from "./steps/mysql-admin";
+import { phpFpmStep } from "./steps/php-fpm";
+import { platformInitStep } from "./steps/platform-init";
+import { readyStep } from "./steps/ready";
+import { runtimeStep } from "./steps/runtime";
+import type { PlatformServer } from "./steps/server";
+import { timersStep } from "./steps/timers";
 
 type Outputs = { [K in keyof PlatformExports]: pulumi.Input<PlatformExports[K]> };
 
@@ -44,38 +45,33 @@ export class Platform extends pulumi.ComponentResource {
                 dialErrorLimit: 30,
             })),
         );
-        // Every setup command reruns on a new machine.
-        const cmd = (suffix: string, a: Omit<Parameters<typeof serverCommand>[1], "connection">, dependsOn: pulumi.Resource[]) =>
-            serverCommand(child(suffix), { ...a, connection, triggers: [server.id, ...(a.triggers ?? [])] }, { parent: this, dependsOn });
+        const mine = { parent: this };
+        const steps: PlatformServer = {
+            config: c,
+            connection,
+            serverId: server.id,
+            opts: mine,
+            name: child,
+            run: (step, a, dependsOn) => serverCommand(child(step), { ...a, connection, triggers: [server.id, ...(a.triggers ?? [])] }, { ...mine, dependsOn }),
+        };
 
-        const ready = cmd("ready", { create: readyScript(c) }, []);
-        const adminPassword = new random.RandomPassword(child("mysql-admin-password"), { length: 32, special: false }, { parent: this });
-        const mysqlAdmin = cmd(
-            "mysql-admin",
-            { create: mysqlAdminCreateScript(c), delete: mysqlAdminDeleteScript(c), stdin: adminPassword.result, triggers: [c.mysql.adminUser] },
-            [ready],
-        );
-        const runtime = this.installRuntime(child, c, connection, server, ready);
-        const init = cmd(
-            "platform-init",
-            { create: platformInitCommand(c), stdin: adminPassword.result },
-            [mysqlAdmin, runtime],
-        );
+        // The steps, in order (each file in infra/steps/ holds its script and this resource).
+        const ready = readyStep(steps);
+        const adminPassword = new random.RandomPassword(child("mysql-admin-password"), { length: 32, special: false }, mine);
+        const mysqlAdmin = mysqlAdminStep(steps, adminPassword.result, [ready]);
+        const runtime = runtimeStep(steps, [ready]);
+        const init = platformInitStep(steps, adminPassword.result, [mysqlAdmin, runtime]);
         // The Borg repository's passphrase: generated unless adopted from config, exported (secret)
         // so the archives can be restored elsewhere. `backup` creates the repository on first use.
         const borgPassphrase = args.borgPassphrase
             ? pulumi.secret(args.borgPassphrase)
-            : new random.RandomPassword(child("borg-passphrase"), { length: 40, special: false }, { parent: this }).result;
-        const passphrase = cmd("borg-passphrase", { create: borgPassphraseScript(c), stdin: borgPassphrase }, [init]);
-        const joomla = cmd(
-            "joomla-release",
-            { create: joomlaReleaseScript(c), triggers: [c.joomla.version, c.joomla.url, c.joomla.sha256 ?? c.joomla.sha512 ?? "", hashFolder(RUNTIME_DIR)] },
-            [init, passphrase],
-        );
-        // Served once the release is in place: the pool, then Caddy in front of it; then the timers.
-        const phpFpm = c.phpFpm.install ? cmd("php-fpm", { create: phpFpmInstallScript(c) }, [joomla]) : undefined;
-        const caddy = c.caddy.install ? cmd("caddy", { create: caddyInstallScript(c) }, [joomla, ...(phpFpm ? [phpFpm] : [])]) : undefined;
-        const timers = c.timers.install ? cmd("timers", { create: timersInstallScript(c) }, [joomla, passphrase]) : undefined;
+            : new random.RandomPassword(child("borg-passphrase"), { length: 40, special: false }, mine).result;
+        const passphrase = borgPassphraseStep(steps, borgPassphrase, [init]);
+        const joomla = joomlaReleaseStep(steps, [init, passphrase]);
+        // Served once the release is in place: the pools, then Caddy in front of them; then the timers.
+        const phpFpm = c.phpFpm.install ? phpFpmStep(steps, [joomla]) : undefined;
+        const caddy = c.caddy.install ? caddyStep(steps, [joomla, ...(phpFpm ? [phpFpm] : [])]) : undefined;
+        const timers = c.timers.install ? timersStep(steps, [joomla, passphrase]) : undefined;
         const services = [joomla, phpFpm, caddy, timers].filter((r): r is command.remote.Command => r !== undefined);
 
         this.outputs = {
@@ -111,22 +107,5 @@ export class Platform extends pulumi.ComponentResource {
             case "existing":
                 return existingServer({ ...c, server: c.server });
         }
-    }
-
-    /**
-     * Copies runtime/ to a staging folder, then swaps it in. The three steps rerun together, on a
-     * new server, when a runtime file changes, or when the install script itself changes (its
-     * paths or environment): the install consumes the staging copy, so it never reruns alone.
-     */
-    private installRuntime(child: (s: string) => string, c: PlatformConfig, connection: pulumi.Output<SshConnection>, server: ServerHandle, ready: pulumi.Resource) {
-        const hash = hashFolder(RUNTIME_DIR);
-        const triggers = [server.id, hash, runtimeInstallScript(c)];
-        const stage = serverCommand(child("runtime-stage"), { connection, create: runtimeStageScript(c), triggers }, { parent: this, dependsOn: [ready] });
-        const copy = new command.remote.CopyToRemote(
-            child("runtime-copy"),
-            { connection, source: new pulumi.asset.FileArchive(RUNTIME_DIR), remotePath: runtimePaths(c).staging, triggers },
-            { parent: this, dependsOn: [stage] },
-        );
-        return serverCommand(child("runtime-install"), { connection, create: runtimeInstallScript(c), triggers }, { parent: this, dependsOn: [copy] });
     }
 }

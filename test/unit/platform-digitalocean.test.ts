@@ -63,7 +63,7 @@ describe("platform prod-do on DigitalOcean", () => {
         expect(platformCommand(registered, "prod-do", "runtime-copy").inputs.connection).toMatchObject({ user: "deploy", host: "198.51.100.20" });
         expect(platformCommand(registered, "prod-do", "borg-passphrase").inputs.create).toContain("| sudo sh -c 'umask 077;");
         expect(platformCommand(registered, "prod-do", "caddy").inputs.create).toContain("sudo systemctl reload caddy.service");
-        expect(platformCommand(registered, "prod-do", "php-fpm").inputs.create).toContain("sudo php-fpm8.3 -t");
+        expect(platformCommand(registered, "prod-do", "php-fpm").inputs.create).toContain("sudo /usr/sbin/php-fpm8.3 -t");
         expect(platformCommand(registered, "prod-do", "timers").inputs.create).toContain("sudo systemctl enable --now");
         expectSetupOrder(registered, "prod-do");
     });

@@ -1,5 +1,5 @@
 /**
- * The platform's server scripts (infra/server-scripts.ts), run for real with sh in a temporary
+ * The platform steps' server scripts (infra/steps/), run for real with sh in a temporary
  * root: a stand-in `php` records the server CLI calls, a stand-in MySQL client records its SQL.
  */
 import { fpmBinary } from "../../devenv/php-fpm";
@@ -12,12 +12,14 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { shellQuote } from "../../components/server-command";
 import { type PlatformConfig, parsePlatformConfig } from "../../infra/config";
-import { RUNTIME_DIR } from "../../infra/platform";
-import {
-    borgPassphraseScript, joomlaReleaseScript, mokowaasPrefix, mysqlAdminCreateScript, runtimeInstallScript, runtimePaths, runtimeStageScript,
-} from "../../infra/server-scripts";
-import { timersInstallScript } from "../../infra/timers";
-import { caddyInstallScript, phpFpmInstallScript } from "../../infra/web-server";
+import { mokowaasPrefix, runtimePaths } from "../../infra/server-paths";
+import { borgPassphraseScript } from "../../infra/steps/borg-passphrase";
+import { caddyInstallScript } from "../../infra/steps/caddy";
+import { joomlaReleaseScript } from "../../infra/steps/joomla-release";
+import { mysqlAdminCreateScript } from "../../infra/steps/mysql-admin";
+import { phpFpmInstallScript } from "../../infra/steps/php-fpm";
+import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../../infra/steps/runtime";
+import { timersInstallScript } from "../../infra/steps/timers";
 
 let tmp: string;
 const sh = (script: string, input = "") => spawnSync("sh", ["-c", script], { input, encoding: "utf8" });
@@ -240,7 +242,7 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
             mysql: { tunnelPort: null },
             paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: "/usr/bin/php", sudo: false, systemdDir: `${tmp}/systemd` },
             caddy: { configDir: `${tmp}/etc/caddy`, httpPort: 8080, httpsPort: 8443, httpsSuffix: ":8443", acmeEmail: "ops@example.net" },
-            phpFpm: { version: PHP_VERSION, confDir: `${tmp}/php/fpm`, listen: `${tmp}/run/fpm.sock` },
+            phpFpm: { version: PHP_VERSION, confDir: `${tmp}/php/fpm`, listen: `${tmp}/run/fpm.sock`, binary: fpmBinary() },
             joomla: { version: "6.0.4", url: "file:///nowhere.tar.gz", sha256: "0".repeat(64) },
             ...extra,
         });
@@ -251,8 +253,6 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         fs.mkdirSync(bin, { recursive: true });
         // `is-active` answers "running" so the scripts reload rather than start.
         fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "$*" >> ${tmp}/systemctl.log\n`, { mode: 0o755 });
-        // A server has php-fpm<version> on PATH; here that is the toolchain's PHP-FPM.
-        fs.symlinkSync(fpmBinary(), path.join(bin, `php-fpm${PHP_VERSION}`));
         fs.mkdirSync(`${tmp}/php/fpm/pool.d`, { recursive: true });
         fs.writeFileSync(`${tmp}/php/fpm/php-fpm.conf`, `[global]\nerror_log = ${tmp}/php/fpm.log\ninclude = ${tmp}/php/fpm/pool.d/*.conf\n`);
     });
@@ -308,11 +308,16 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
     it("PHP-FPM: installs the pool for the platform's user, socket and root, checked by php-fpm -t, then reloads", () => {
         resetSystemctl();
         const r = run(phpFpmInstallScript(services()));
+        expect(r.stderr).toContain("test is successful");
         expect(r.status).toBe(0);
         const pool = fs.readFileSync(`${tmp}/php/fpm/pool.d/mokowaas.conf`, "utf8");
         expect(pool).toContain(`\nlisten = ${tmp}/run/fpm.sock\n`);
         expect(pool).toContain(`\nenv[MOKOWAAS_ROOT] = ${tmp}/root\n`);
         expect(pool).toContain("\nuser = www-data\n");
+        // It reaches only the releases and the host map, and includes every tenant's own pool.
+        expect(pool).toContain(`\nphp_admin_value[open_basedir] = ${tmp}/root/srv/mokowaas/releases/:${tmp}/root/etc/mokowaas/registry/hosts.php\n`);
+        expect(pool).toContain(`\ninclude = ${tmp}/root/etc/mokowaas/fpm/*.conf\n`);
+        expect(pool).toContain("\nlisten.group = caddy\n");
         const ini = fs.readFileSync(`${tmp}/php/fpm/conf.d/90-mokowaas.ini`, "utf8");
         const maxFiles = Number(/^opcache\.max_accelerated_files\s*=\s*(\d+)/m.exec(ini)?.[1]);
         // One release (~10k scripts) plus 10,000 tenant entry files and the host map.

@@ -1,0 +1,34 @@
+/**
+ * Step 4: `mokowaas platform init`, the server CLI's platform config (MySQL admin, PHP-FPM master,
+ * web group, Borg repository, hooks), with the admin password on stdin.
+ */
+import type * as command from "@pulumi/command";
+import type * as pulumi from "@pulumi/pulumi";
+import { mokowaasCommand } from "../../components/server-command";
+import type { PlatformConfig } from "../config";
+import { mokowaasPrefix, phpFpmPaths } from "../server-paths";
+import type { PlatformServer } from "./server";
+
+/** `mokowaas platform init` with the admin password on stdin. */
+export function platformInitCommand(c: PlatformConfig): string {
+    const fpm = phpFpmPaths(c);
+    return mokowaasCommand(
+        mokowaasPrefix(c),
+        "platform", "init",
+        "--mysql-host", c.mysql.serverHost,
+        "--mysql-port", String(c.mysql.serverPort),
+        "--mysql-user", c.mysql.adminUser,
+        "--php-user", c.phpUser,
+        "--fpm-binary", fpm.binary,
+        "--fpm-config", fpm.config,
+        "--fpm-pid-file", fpm.pidFile,
+        "--fpm-socket-dir", fpm.socketDir,
+        "--web-group", c.caddy.group,
+        ...(c.borgRepo ? ["--borg-repo", c.borgRepo] : []),
+        ...(c.webUrl ? ["--web-url", c.webUrl] : []),
+    );
+}
+
+export function platformInitStep(server: PlatformServer, adminPassword: pulumi.Input<string>, dependsOn: pulumi.Resource[]): command.remote.Command {
+    return server.run("platform-init", { create: platformInitCommand(server.config), stdin: adminPassword }, dependsOn);
+}
