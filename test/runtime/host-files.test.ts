@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { httpsGet, type Reply } from "../../devenv/caddy";
 import { check, mokowaas, php } from "../../devenv/server-cli";
 import { putEntry, rawHttpsStatus, setState, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
+import { eventually } from "../harness/eventually";
 
 let dir: string;
 let plane: DataPlane;
@@ -61,16 +62,6 @@ const dump = async (host: string): Promise<Reply & { json: any }> => {
     expect(r.status, `${host}: ${r.body.slice(0, 300)}`).toBe(200);
     return { ...r, json: JSON.parse(r.body) };
 };
-
-/** Registry writes reach PHP through opcache's timestamp check (revalidate_freq): poll briefly. */
-async function eventually<T>(get: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-    const until = Date.now() + 10_000;
-    for (;;) {
-        const v = await get();
-        if (ok(v) || Date.now() > until) return v;
-        await new Promise((res) => setTimeout(res, 250));
-    }
-}
 
 describe("the registry keeps one file per served host", () => {
     test("a tenant being set up has none; once ready its dev host has one, owned like its entry", () => {
@@ -150,10 +141,10 @@ describe("fast path and host map path agree", () => {
         expect(r.body).toContain("Site lima");
     });
 
-    test("a Host that would leave the per-host folder is malformed (400), never an include", async () => {
-        for (const raw of ["../tenants/lima", "..%2ftenants%2flima", "/etc/passwd", "hosts/../../tenants/lima"]) {
+    test("a Host that would leave the per-host folder is malformed (400) or not the TLS name (421), never an include", async () => {
+        for (const [raw, status] of [["../tenants/lima", 400], ["..%2ftenants%2flima", 421], ["/etc/passwd", 400], ["hosts/../../tenants/lima", 400]] as const) {
             const r = await rawHttpsStatus(plane.caddy, "dev.lima.example.com", raw, "/hf/dump.php");
-            expect(r.status, raw).toBe(400);
+            expect(r.status, raw).toBe(status);
         }
     });
 });
