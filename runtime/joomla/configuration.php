@@ -7,8 +7,10 @@
 // dynamic ones; `release bootstrap` renders them from MokoWaaS\JoomlaConfig), and a constructor
 // that fills the tenant's values from its registry entry (cached in a static: Joomla builds
 // JConfig many times per request).
-// Joomla writers of this file (Global Configuration, config:set, site:up/down) fail here on
-// purpose: settings that differ per tenant belong in the registry entry or the tenant's database.
+// Joomla does not write this file: a tenant's JPATH_CONFIGURATION is its own config folder, whose
+// configuration.php (a stub that includes this file when JConfig is not declared yet) is what
+// Global Configuration and config:set write; the bootstrap turns that into the tenant's own
+// settings (docs/joomla-config.md), which the JConfig constructor lays over the platform's values.
 \defined('_JEXEC') || PHP_SAPI === 'cli' || exit;
 if (!\class_exists('JConfig', false)) {
     require_once __DIR__ . '/mokowaas/load.php';

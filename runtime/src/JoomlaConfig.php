@@ -124,6 +124,118 @@ final class JoomlaConfig
     ];
 
     /**
+     * Settings the platform decides, whatever a tenant saves: its database and secret, the
+     * tenant's folders and handlers, how requests reach it (TLS, proxy, cookies, URL rewriting),
+     * offline state (the YAML's `online`) and error reporting. Every other property is the
+     * tenant's own Global Configuration (docs/joomla-config.md).
+     */
+    public const PLATFORM_OWNED = [
+        'dbtype', 'host', 'user', 'password', 'db', 'dbprefix', 'dbencryption', 'dbsslverifyservercert',
+        'dbsslkey', 'dbsslcert', 'dbsslca', 'dbsslcipher', 'secret', 'live_site', 'force_ssl', 'offline',
+        'tmp_path', 'log_path', 'cache_handler', 'cache_path', 'cache_platformprefix', 'memcached_persist',
+        'memcached_compress', 'memcached_server_host', 'memcached_server_port', 'redis_persist',
+        'redis_server_host', 'redis_server_port', 'redis_server_auth', 'redis_server_db', 'session_handler',
+        'session_filesystem_path', 'session_memcached_server_host', 'session_memcached_server_port',
+        'session_redis_persist', 'session_redis_server_host', 'session_redis_server_port',
+        'session_redis_server_auth', 'session_redis_server_db', 'shared_session', 'cookie_domain',
+        'cookie_path', 'error_reporting', 'sendmail', 'proxy_enable', 'proxy_host', 'proxy_port',
+        'proxy_user', 'proxy_pass', 'behind_loadbalancer', 'sef_rewrite',
+    ];
+    /** Platform-owned on one role only: dev hosts are never indexed. */
+    private const ROLE_OWNED = ['dev' => ['robots']];
+
+    /**
+     * The tenant's own folder, Joomla's JPATH_CONFIGURATION for the tenant (Global Configuration and
+     * `config:set` write its configuration.php), under the tenant folder.
+     */
+    public const DIR = 'config';
+    /**
+     * Its configuration.php, from the tenant folder: normally the tenant's own settings, as PHP that
+     * returns them (settingsSource; opcache keeps it, so reading it costs next to nothing); after
+     * Joomla wrote it, a complete `class JConfig`, which the bootstrap turns back into settings.
+     */
+    public const TENANT_FILE = '/config/configuration.php';
+    /**
+     * Beside it, the last settings kept, as JSON: Joomla's save replaces configuration.php whole, and
+     * the bootstrap never includes that file a second time (opcache may still hold Joomla's JConfig).
+     */
+    public const KEPT = 'settings.json';
+    /** The first line of settingsSource(): what tells settings from a JConfig Joomla wrote. */
+    public const SETTINGS_HEADER = "<?php\n// MokoWaaS: this tenant's own Global Configuration";
+
+    /** @return list<string> the properties a tenant's Global Configuration sets on a host of $role */
+    public static function tenantKeys(string $role): array
+    {
+        $owned = array_merge(self::PLATFORM_OWNED, self::ROLE_OWNED[$role] ?? []);
+        return array_values(array_diff(array_keys(self::DEFAULTS), $owned));
+    }
+
+    /**
+     * $values with the tenant's own settings over them (only the properties the tenant sets).
+     *
+     * @param array<string, mixed> $values
+     * @return array<string, mixed>
+     */
+    public static function withSettings(array $values, mixed $settings, string $role): array
+    {
+        return is_array($settings) ? array_replace($values, array_intersect_key($settings, array_flip(self::tenantKeys($role)))) : $values;
+    }
+
+    /**
+     * The tenant's settings after Joomla wrote $written (every property): a property the tenant
+     * sets is kept when it differs from the platform's value ($base) and dropped when equal (it
+     * then follows the platform again, e.g. a siteName changed in the YAML). Properties the
+     * tenant does not set on this role keep their old setting. Loose comparison: Joomla writes
+     * form values as strings ("20" for 20).
+     *
+     * @param array<string, mixed> $written
+     * @param array<string, mixed> $base
+     * @param array<string, mixed> $old
+     * @return array<string, mixed>
+     */
+    public static function settingsAfterWrite(array $written, array $base, array $old, string $role): array
+    {
+        $settings = $old;
+        foreach (self::tenantKeys($role) as $key) {
+            if (!array_key_exists($key, $written)) {
+                continue;
+            }
+            if ($written[$key] == ($base[$key] ?? self::DEFAULTS[$key])) {
+                unset($settings[$key]);
+            } else {
+                $settings[$key] = $written[$key];
+            }
+        }
+        ksort($settings);
+        return $settings;
+    }
+
+    /**
+     * The tenant's configuration.php holding $settings (what settingsAfterWrite keeps): PHP that
+     * returns them. Joomla's readers include it too (they find JConfig declared already).
+     *
+     * @param array<string, mixed> $settings
+     */
+    public static function settingsSource(array $settings): string
+    {
+        return self::SETTINGS_HEADER . " (what differs from the platform's values).\n"
+            . "// Joomla writes a whole JConfig here on save; the next request turns it back into this (docs/joomla-config.md).\n"
+            . 'return ' . self::literal($settings) . ";\n";
+    }
+
+    /**
+     * PHP code for the constructor of a per-host JConfig: the tenant's settings (MOKOWAAS_SETTINGS,
+     * which the bootstrap defined from the tenant's configuration.php) over the declared values,
+     * only the properties the tenant sets on $role.
+     */
+    public static function settingsConstructor(string $role): string
+    {
+        return "\$own = " . self::literal(array_fill_keys(self::tenantKeys($role), true)) . ";\n"
+            . "foreach (\\defined('MOKOWAAS_SETTINGS') ? \\MOKOWAAS_SETTINGS : [] as \$key => \$value) {\n"
+            . "    if (isset(\$own[\$key])) {\n        \$this->\$key = \$value;\n    }\n}";
+    }
+
+    /**
      * The values of one tenant for one role (dev, production or cli), every other property
      * keeping its default.
      *

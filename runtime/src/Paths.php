@@ -15,6 +15,8 @@ final class Paths
      * rendered by `release bootstrap`) builds the same path from this constant without loading classes.
      */
     public const HOST_FILES = '/etc/mokowaas/registry/hosts/';
+    /** Under the root: one folder per tenant (tenant()); the fast path builds its tenant's path from it too. */
+    public const TENANTS = '/srv/mokowaas/tenants/';
 
     public readonly string $root;
 
@@ -128,7 +130,7 @@ final class Paths
     /** Per-tenant storage (cache, tmp, logs, sessions, media), outside any document root. */
     public function tenant(string $tenant): string
     {
-        return $this->srv() . '/tenants/' . $tenant;
+        return $this->root . self::TENANTS . $tenant;
     }
 
     /** Locks for per-tenant operations (migrate, backup, restore, offboard). */

@@ -32,7 +32,7 @@ final class Registry
      * Per-tenant folders under Paths::tenant(), owned by the tenant's user, and their modes: media
      * (and its subfolders) belong to the web server's group, set-gid, because Caddy serves it.
      */
-    public const FOLDERS = ['cache' => 0750, 'tmp' => 0750, 'logs' => 0750, 'sessions' => 0700, 'media' => 02750];
+    public const FOLDERS = ['cache' => 0750, 'tmp' => 0750, 'logs' => 0750, 'sessions' => 0700, 'config' => 0700, 'media' => 02750];
     /** Media subfolders Joomla's local filesystem plugin is pointed at (set in each tenant's database). */
     public const MEDIA_DIRS = ['images', 'files'];
     private const LOCK_WAIT_SECONDS = 60;
@@ -442,7 +442,7 @@ final class Registry
 
     /**
      * One compiled file per served host (Paths::hostFile): `class JConfig` with the tenant's values
-     * for that host's role, and the row the bootstrap's fast path needs. Files of hosts the entry
+     * for that host's role (its constructor adds the tenant's own settings, JoomlaConfig::settingsConstructor), and the row the bootstrap's fast path needs. Files of hosts the entry
      * no longer serves (or of the old entry) go. Aliases, offline production and tenants that are
      * not ready have none: the bootstrap answers those through the host map.
      */
@@ -463,10 +463,11 @@ final class Registry
             $role = $host === $entry['hosts']['dev'] ? 'dev' : 'production';
             $tenant = (string) $entry['tenant'];
             $dir = $this->paths->tenant($tenant);
-            $row = ['tenant' => $tenant, 'role' => $role, 'cache' => "$dir/cache"];
+            $config = "$dir/" . JoomlaConfig::DIR;
+            $row = ['tenant' => $tenant, 'role' => $role, 'cache' => "$dir/cache", 'config' => $config];
             $code = "<?php\n// Written by mokowaas (registry) for $host, tenant $tenant; do not edit. Holds secrets.\n"
                 . "if (!\\class_exists('JConfig', false)) {\n"
-                . JoomlaConfig::declaration(JoomlaConfig::forTenant($entry, $role, $dir), '', '    ')
+                . JoomlaConfig::declaration(JoomlaConfig::forTenant($entry, $role, $dir), JoomlaConfig::settingsConstructor($role), '    ')
                 . "}\n\nreturn " . var_export($row, true) . ";\n";
             // Unchanged files stay as they are: no write, no recompile in every PHP-FPM worker.
             $group = $account['name'] ?? null;
@@ -573,6 +574,31 @@ final class Registry
         }
         foreach (self::MEDIA_DIRS as $name) {
             $this->ensureDir("$base/media/$name", 02750, $web, $account['name'] ?? null, $account !== null);
+        }
+        $this->createTenantConfiguration($base . JoomlaConfig::TENANT_FILE, $account);
+    }
+
+    /**
+     * The tenant's own configuration.php, with no settings yet, so its first request takes the fast
+     * path. Never touched once there: it is the tenant's (Global Configuration writes it). Created
+     * with O_EXCL ('x'), which also refuses to follow a link the tenant may have put in its place.
+     *
+     * @param array{name: string, uid: int, gid: int}|null $account
+     */
+    private function createTenantConfiguration(string $file, ?array $account): void
+    {
+        if (file_exists($file) || is_link($file)) {
+            return;
+        }
+        $h = @fopen($file, 'x');
+        if ($h === false) {
+            throw new \RuntimeException("cannot create $file");
+        }
+        $code = JoomlaConfig::settingsSource([]);
+        $ok = fwrite($h, $code) === strlen($code) && fflush($h);
+        fclose($h);
+        if (!$ok || !chmod($file, 0600) || ($account !== null && (!chown($file, $account['uid']) || !chgrp($file, $account['gid'])))) {
+            throw new \RuntimeException("cannot write $file");
         }
     }
 

@@ -14,6 +14,7 @@ use MokoWaaS\Cli\UserError;
  *   .backup/entry.php      the registry entry (secrets: for disaster recovery only)
  *   .backup/manifest.json  tenant, tag, time, database name and prefix
  *   media/                 the tenant's media (cache, tmp, logs and sessions are never archived)
+ *   config/                the tenant's own Global Configuration (JoomlaConfig::DIR), when it has one
  * The archive comment `mokowaas tenant=<t> tag=<tag>` says whose it is.
  *
  * Tenant names may hold "-" (acme, acme-shop), so `<tenant>-*` would also match another tenant's
@@ -114,6 +115,10 @@ final class TenantArchive
             if (is_dir(TenantMedia::folder($this->paths, $tenant))) {
                 $paths[] = 'media';
             }
+            // Borg stores a link as a link: a tenant's link to another's file archives nothing of it.
+            if (is_dir("$dir/" . JoomlaConfig::DIR) && !is_link("$dir/" . JoomlaConfig::DIR)) {
+                $paths[] = JoomlaConfig::DIR;
+            }
             $this->borg->create($archive, $dir, $paths, "mokowaas tenant=$tenant" . ($tag !== null ? " tag=$tag" : ''));
         } finally {
             self::removeTree($stage);
@@ -149,7 +154,9 @@ final class TenantArchive
                 throw new UserError("archive $archive is not a MokoWaaS archive of tenant $source", ExitCode::INVALID_INPUT);
             }
             $this->loadDatabase($entry, "$work/.backup/db.sql", (string) $manifest['db']['prefix'], $target);
-            $this->replaceMedia($target, is_dir("$work/media") ? "$work/media" : null);
+            $this->replaceFolder(TenantMedia::folder($this->paths, $target), is_dir("$work/media") ? "$work/media" : null, 02750);
+            $config = "$work/" . JoomlaConfig::DIR;
+            $this->replaceFolder($this->paths->tenant($target) . '/' . JoomlaConfig::DIR, is_dir($config) && !is_link($config) ? $config : null, 0700);
             // The archive's files carry the source tenant's owner: the target's user gets them.
             $this->registry->ownFolders($target);
         } finally {
@@ -186,23 +193,25 @@ final class TenantArchive
         $admin->close();
     }
 
-    /** Swaps the tenant's media folder for the archived one (old folder removed only after the swap). */
-    private function replaceMedia(string $tenant, ?string $from): void
+    /**
+     * Swaps one of the tenant's folders (media, config) for the archived one, or an empty one when
+     * the archive has none; the old folder is removed only after the swap.
+     */
+    private function replaceFolder(string $folder, ?string $from, int $mode): void
     {
-        $media = TenantMedia::folder($this->paths, $tenant);
-        $new = "$media.restore-" . bin2hex(random_bytes(4));
-        $old = "$media.old-" . bin2hex(random_bytes(4));
+        $new = "$folder.restore-" . bin2hex(random_bytes(4));
+        $old = "$folder.old-" . bin2hex(random_bytes(4));
         if ($from !== null) {
             Exec::run(['cp', '-a', '--', $from, $new]);
         } else {
-            mkdir($new, 02750);
+            mkdir($new, $mode);
         }
-        if (is_dir($media) && !rename($media, $old)) {
-            throw new \RuntimeException("cannot move $media aside");
+        if (is_dir($folder) && !rename($folder, $old)) {
+            throw new \RuntimeException("cannot move $folder aside");
         }
-        if (!rename($new, $media)) {
-            @rename($old, $media);
-            throw new \RuntimeException("cannot put the restored media at $media");
+        if (!rename($new, $folder)) {
+            @rename($old, $folder);
+            throw new \RuntimeException("cannot put the restored folder at $folder");
         }
         self::removeTree($old);
     }

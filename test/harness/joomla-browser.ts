@@ -4,6 +4,7 @@
  * (CSRF token, administrator login). Used by the runtime and e2e tiers.
  */
 import * as https from "node:https";
+import { parse } from "node-html-parser";
 
 export interface Page {
     status: number;
@@ -90,6 +91,36 @@ export function scriptToken(html: string): string {
     const m = /"csrf\.token":"([0-9a-f]{32})"/.exec(html);
     if (!m) throw new Error("no csrf.token in the page's script options");
     return m[1];
+}
+
+/**
+ * The fields a browser would submit from the form `formSelector` of a page: enabled inputs (radio
+ * and checkbox only when checked), selects (their selected options, else the first) and
+ * textareas; buttons are not fields. Repeated names (multiple selects) keep their last value.
+ */
+export function formFields(html: string, formSelector: string): Record<string, string> {
+    const form = parse(html).querySelector(formSelector);
+    if (!form) throw new Error(`no form ${formSelector} in the page`);
+    const fields: Record<string, string> = {};
+    for (const el of form.querySelectorAll("input, select, textarea")) {
+        const name = el.getAttribute("name");
+        if (!name || el.hasAttribute("disabled")) continue;
+        const tag = el.tagName.toLowerCase();
+        const type = (el.getAttribute("type") ?? "text").toLowerCase();
+        if (tag === "input") {
+            if (["submit", "button", "reset", "image", "file"].includes(type)) continue;
+            if ((type === "radio" || type === "checkbox") && !el.hasAttribute("checked")) continue;
+            fields[name] = el.getAttribute("value") ?? (type === "checkbox" || type === "radio" ? "on" : "");
+        } else if (tag === "select") {
+            const options = el.querySelectorAll("option");
+            const chosen = options.filter((o) => o.hasAttribute("selected"));
+            const pick = chosen.length > 0 ? chosen : el.hasAttribute("multiple") ? [] : options.slice(0, 1);
+            for (const o of pick) fields[name] = o.getAttribute("value") ?? o.text;
+        } else {
+            fields[name] = el.text;
+        }
+    }
+    return fields;
 }
 
 function hiddenField(html: string, name: string): string | undefined {

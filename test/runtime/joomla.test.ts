@@ -13,10 +13,12 @@ import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { httpsGet } from "../../devenv/caddy";
 import { adminConnection } from "../../devenv/mysql";
-import { check, mokowaas } from "../../devenv/server-cli";
+import { check, makeTraversable, mokowaas } from "../../devenv/server-cli";
 import { phpBin } from "../../devenv/toolchain";
 import { addJoomlaTenant, putEntry, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
-import { JoomlaBrowser, formToken, scriptToken, titleOf } from "../harness/joomla-browser";
+import { JoomlaBrowser, formFields, formToken, scriptToken, titleOf } from "../harness/joomla-browser";
+import { eventually } from "../harness/eventually";
+import { joomlaRelease } from "../harness/joomla-package";
 
 let dir: string;
 let plane: DataPlane;
@@ -37,6 +39,12 @@ afterAll(async () => {
 const browser = (host: string) => new JoomlaBrowser(host, plane.caddy.httpsPort, plane.caddy.ca);
 const siteName = (t: string) => tenants[t].entry.siteName;
 const other = (t: string) => (t === "alpha" ? "beta" : "alpha");
+const configFolder = (t: string) => path.join(plane.root, "srv/mokowaas/tenants", t, "config");
+/** A tenant's own Global Configuration settings (config/settings.json), {} when it has none. */
+const settingsOf = (t: string): Record<string, unknown> => {
+    const file = path.join(configFolder(t), "settings.json");
+    return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+};
 
 describe("pages", () => {
     test("each dev host serves a real Joomla page with its own site name, never the other's, marked noindex", async () => {
@@ -121,20 +129,94 @@ describe("administrator", () => {
         expect(fs.existsSync(path.join(plane.root, "srv/mokowaas/tenants/beta/media/files/note.txt"))).toBe(false);
     });
 
-    test("saving Global Configuration answers a clear 'managed by your hosting platform' page, never a 500, and changes nothing", async () => {
-        const config = path.join(plane.release, "configuration.php");
-        const before = fs.readFileSync(config);
-        const b = browser("dev.beta.example.com");
-        expect(await b.loginAdministrator(tenants.beta.admin.username, tenants.beta.admin.password)).toBe(true);
+    /** Global Configuration as the browser shows it, posted back with `changes` (application.apply). */
+    async function saveGlobalConfiguration(b: JoomlaBrowser, changes: Record<string, string>) {
         const form = await b.get("/administrator/index.php?option=com_config");
         expect(form.status).toBe(200);
-        for (const task of ["application.apply", "application.save"]) {
-            const r = await b.post("/administrator/index.php?option=com_config", { "jform[sitename]": "Hijacked", task, [formToken(form.body)]: "1" });
-            expect(r.status, r.body.slice(0, 300)).toBe(403);
-            expect(r.body).toContain("Managed by your hosting platform");
+        const fields = { ...formFields(form.body, "#application-form"), ...changes, task: "application.apply" };
+        return b.post("/administrator/index.php?option=com_config", fields);
+    }
+
+    test("Global Configuration saved in one tenant's administrator changes that tenant only, survives a registry put and a release change", async () => {
+        const shared = fs.readFileSync(path.join(plane.release, "configuration.php"));
+        const b = browser("dev.beta.example.com");
+        expect(await b.loginAdministrator(tenants.beta.admin.username, tenants.beta.admin.password)).toBe(true);
+        const r = await saveGlobalConfiguration(b, { "jform[sitename]": "Beta Bakery and Sons", "jform[list_limit]": "30", "jform[MetaDesc]": "Fresh bread daily" });
+        expect(r.status, r.body.slice(0, 300)).toBe(303);
+        const after = await b.get(r.location!.replace(/^https?:\/\/[^/]+/, ""));
+        expect(after.status).toBe(200);
+        expect(after.body).toContain('"success":["Configuration saved."]');
+        // Served on both of beta's hosts from the next requests on (within opcache's revalidation,
+        // a second: see docs/joomla-config.md); alpha keeps its own.
+        for (const host of ["dev.beta.example.com", "beta.example.com"]) {
+            const page = await eventually(() => httpsGet(plane.caddy, host), (p) => p.body.includes("Beta Bakery and Sons"));
+            expect(page.body, host).toContain("Beta Bakery and Sons");
+            expect(page.body, host).toContain('<meta name="description" content="Fresh bread daily">');
         }
-        expect(fs.readFileSync(config).equals(before)).toBe(true);
-        for (const t of ["alpha", "beta"]) expect((await httpsGet(plane.caddy, `dev.${t}.example.com`)).body).toContain(siteName(t));
+        const alpha = await httpsGet(plane.caddy, "dev.alpha.example.com");
+        expect(alpha.body).toContain(siteName("alpha"));
+        expect(alpha.body).not.toContain("Fresh bread daily");
+        // Kept as beta's own settings (what differs from the platform's values), owned by beta's user
+        // alone; the shared release's configuration.php is untouched; Joomla's file holds them again.
+        // (offline_message: Joomla's form turns the installer's "<br>" into "<br />" on every save.)
+        expect(settingsOf("beta")).toEqual({
+            MetaDesc: "Fresh bread daily", list_limit: 30, sitename: "Beta Bakery and Sons",
+            offline_message: "This site is down for maintenance.<br />Please check back again soon.",
+        });
+        expect(settingsOf("alpha")).toEqual({});
+        const st = fs.statSync(path.join(configFolder("beta"), "settings.json"));
+        expect(st.mode & 0o777).toBe(0o600);
+        expect(st.uid).toBe(fs.statSync(path.join(plane.root, "srv/mokowaas/tenants/beta/tmp")).uid);
+        expect(fs.readFileSync(path.join(configFolder("beta"), "configuration.php"), "utf8")).toMatch(/^<\?php\n\/\/ MokoWaaS: this tenant's own Global Configuration.*\nreturn \[.*'sitename' => 'Beta Bakery and Sons'/s);
+        expect(fs.readFileSync(path.join(plane.release, "configuration.php")).equals(shared)).toBe(true);
+        expect((await saveGlobalConfiguration(b, {})).status, "saving the form again unchanged").toBe(303);
+        await eventually(() => httpsGet(plane.caddy, "dev.beta.example.com"), (p) => p.status === 200);
+        expect(settingsOf("beta").sitename).toBe("Beta Bakery and Sons");
+        expect(mokowaas(plane.root, ["joomla", "beta", "config:get", "list_limit"]).stdout).toContain("30");
+
+        // `pulumi up` of the tenant rewrites its registry entry and host files: the settings stay.
+        check(putEntry(plane.root, tenants.beta.entry), "put beta");
+        expect((await httpsGet(plane.caddy, "dev.beta.example.com")).body).toContain("Beta Bakery and Sons");
+
+        // A new release (laid beside, bootstrapped, `current` flipped, PHP-FPM reloaded) serves them too.
+        const srv = path.join(plane.root, "srv/mokowaas");
+        const next = path.join(srv, "releases", "joomla-6.0.4-next");
+        joomlaRelease("6.0.4", next, { installer: false });
+        makeTraversable(next);
+        check(mokowaas(plane.root, ["release", "bootstrap", next]), "release bootstrap");
+        const flip = (to: string) => {
+            fs.symlinkSync(`releases/${to}`, path.join(srv, "current.new"));
+            fs.renameSync(path.join(srv, "current.new"), path.join(srv, "current"));
+            process.kill(plane.fpm.pid, "SIGUSR2");
+        };
+        flip("joomla-6.0.4-next");
+        fs.renameSync(plane.release, `${plane.release}.aside`);
+        try {
+            let page = await httpsGet(plane.caddy, "dev.beta.example.com");
+            for (let i = 0; i < 50 && page.status !== 200; i++) {
+                await new Promise((res) => setTimeout(res, 200));
+                page = await httpsGet(plane.caddy, "dev.beta.example.com");
+            }
+            expect(page.status, page.body.slice(0, 300)).toBe(200);
+            expect(page.body).toContain("Beta Bakery and Sons");
+        } finally {
+            fs.renameSync(`${plane.release}.aside`, plane.release);
+            flip(path.basename(plane.release));
+            await new Promise((res) => setTimeout(res, 1000));
+        }
+    });
+
+    test("a setting the platform owns, posted with another value, is refused naming it; nothing is saved", async () => {
+        const b = browser("dev.beta.example.com");
+        expect(await b.loginAdministrator(tenants.beta.admin.username, tenants.beta.admin.password)).toBe(true);
+        const before = settingsOf("beta");
+        for (const [field, value] of [["host", "10.0.0.1:3306"], ["live_site", "https://evil.example"], ["tmp_path", "/tmp"], ["session_handler", "database"]]) {
+            const r = await saveGlobalConfiguration(b, { "jform[sitename]": "Hijacked", [`jform[${field}]`]: value });
+            expect(r.status, field).toBe(403);
+            expect(r.body, field).toContain("Managed by your hosting platform");
+            expect(r.body, field).toContain(field);
+        }
+        expect(settingsOf("beta")).toEqual(before);
         expect((await httpsGet(plane.caddy, "dev.beta.example.com")).body).not.toContain("Hijacked");
     });
 
@@ -213,8 +295,9 @@ describe("Joomla's CLI", () => {
         const down = mokowaas(plane.root, ["joomla", "alpha", "site:down"]);
         expect(down.status).toBe(6);
         expect(down.stderr).toContain("online: false");
-        const set = mokowaas(plane.root, ["joomla", "alpha", "--", "config:set", "sitename=Hijacked"]);
+        const set = mokowaas(plane.root, ["joomla", "alpha", "--", "config:set", "password=Hijacked"]);
         expect(set.status).toBe(6);
+        expect(set.stderr).toContain("password");
         expect(mokowaas(plane.root, ["joomla", "alpha", "core:update"]).status).toBe(6);
         // Joomla's CLI started directly as root is refused before Joomla loads.
         const root = spawnSync(phpBin(), [path.join(plane.release, "cli/joomla.php"), "config:set", "sitename=Hijacked"], {
@@ -223,6 +306,18 @@ describe("Joomla's CLI", () => {
         expect(root.status).toBe(1);
         expect(root.stderr).toContain("mokowaas joomla");
         expect(fs.readFileSync(config).equals(before)).toBe(true);
+    });
+
+    test("`config:set` changes the tenant's own settings: served on its site, not on the other's; back to the YAML's value, it follows the YAML again", async () => {
+        const set = mokowaas(plane.root, ["joomla", "alpha", "--", "config:set", "sitename=Alpha Works", "list_limit=45"]);
+        expect(set.status, set.stderr + set.stdout).toBe(0);
+        expect(mokowaas(plane.root, ["joomla", "alpha", "config:get", "sitename"]).stdout).toContain("Alpha Works");
+        expect((await eventually(() => httpsGet(plane.caddy, "dev.alpha.example.com"), (p) => p.body.includes("Alpha Works"))).body).toContain("Alpha Works");
+        expect((await httpsGet(plane.caddy, "dev.beta.example.com")).body).not.toContain("Alpha Works");
+        expect(settingsOf("alpha")).toEqual({ list_limit: "45", sitename: "Alpha Works" });
+        check(mokowaas(plane.root, ["joomla", "alpha", "--", "config:set", `sitename=${siteName("alpha")}`, "list_limit=20"]), "config:set back");
+        expect((await eventually(() => httpsGet(plane.caddy, "dev.alpha.example.com"), (p) => !p.body.includes("Alpha Works"))).body).toContain(siteName("alpha"));
+        expect(settingsOf("alpha")).toEqual({});
     });
 
     test("an unknown or not-ready tenant is refused (exit 4)", async () => {
@@ -242,7 +337,10 @@ test("no PHP error, warning or deprecation was logged while serving all of this"
         // Joomla 6.0.4's own: InstallModel::install() calls is_file() on the package file, which
         // "Install from Folder" leaves null (com_installer/src/Model/InstallModel.php line 249).
         const joomlaOwn = /^.*PHP Deprecated:  is_file\(\): Passing null to parameter #1 \(\$filename\).*com_installer\/src\/Model\/InstallModel\.php on line 249\n/gm;
-        const log = (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").replace(joomlaOwn, "");
+        // Joomla's Path::isOwner() (Global Configuration's save) probes is_writable('/tmp') first, which
+        // open_basedir answers with a warning; it then uses the tenant's session folder.
+        const isOwnerProbe = /^.*PHP Warning:  is_writable\(\): open_basedir restriction in effect\. File\(\/tmp\) .*joomla\/filesystem\/src\/Path\.php on line 238\n/gm;
+        const log = (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").replace(joomlaOwn, "").replace(isOwnerProbe, "");
         expect(log, file).not.toMatch(/PHP (Fatal|Warning|Notice|Deprecated|Parse)/);
     }
 });

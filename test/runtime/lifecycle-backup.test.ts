@@ -29,6 +29,9 @@ describe("backup, restore, clone, prune, offboard", () => {
         await c.end();
     };
 
+    /** acme's own Global Configuration settings (config/settings.json). */
+    const settings = () => path.join(p.tenantDir("acme"), "config/settings.json");
+
     beforeAll(async () => {
         p = new TestPlatform(inject("mysql"));
         const release = joomlaRelease("6.0.4", path.join(p.root, "release"));
@@ -41,6 +44,7 @@ describe("backup, restore, clone, prune, offboard", () => {
     it("backs up a tenant: dump, media and entry in one encrypted archive, passphrase never in argv or output", async () => {
         fs.writeFileSync(path.join(p.tenantDir("acme"), "media/images/logo.txt"), "original logo");
         fs.writeFileSync(path.join(p.tenantDir("acme"), "cache/junk.txt"), "cache");
+        fs.writeFileSync(settings(), '{"sitename": "Before Backup"}\n');
         await setUserName(acme, "Before Backup");
         const r = p.cli(["backup", "acme"]);
         expect(r.status, r.stderr).toBe(0);
@@ -61,6 +65,7 @@ describe("backup, restore, clone, prune, offboard", () => {
         await setUserName(acme, "Changed After Backup");
         fs.writeFileSync(path.join(p.tenantDir("acme"), "media/images/logo.txt"), "defaced");
         fs.writeFileSync(path.join(p.tenantDir("acme"), "media/images/new.txt"), "new");
+        fs.writeFileSync(settings(), '{"sitename": "Changed After Backup"}\n');
         const c = await p.query(acme.database);
         await c.query("CREATE TABLE jos_added_later (id int)");
         await c.end();
@@ -69,6 +74,8 @@ describe("backup, restore, clone, prune, offboard", () => {
         expect(await userName(acme)).toBe("Before Backup");
         expect(fs.readFileSync(path.join(p.tenantDir("acme"), "media/images/logo.txt"), "utf8")).toBe("original logo");
         expect(fs.existsSync(path.join(p.tenantDir("acme"), "media/images/new.txt"))).toBe(false);
+        // The tenant's own Global Configuration comes back with its site.
+        expect(JSON.parse(fs.readFileSync(settings(), "utf8"))).toEqual({ sitename: "Before Backup" });
         const k = await p.query(acme.database);
         const [t] = await k.query<any[]>("SHOW TABLES LIKE 'jos_added_later'");
         expect(t).toHaveLength(0);

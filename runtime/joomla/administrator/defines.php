@@ -4,7 +4,8 @@
 // follow from administrator/includes/app.php.
 \defined('_JEXEC') or die;
 require \dirname(__DIR__) . '/mokowaas/enter.php';
-// Global Configuration's save and Joomla Update would rewrite what all tenants share: answered here.
+// Joomla Update would rewrite what all tenants share, and Global Configuration may not change what the
+// platform owns: answered here (Tenant::refuseSharedWrites).
 $mokowaasOption = $_GET['option'] ?? $_POST['option'] ?? null;
 if (PHP_SAPI !== 'cli' && ($mokowaasOption === 'com_config' || $mokowaasOption === 'com_joomlaupdate')) {
     require_once \dirname(__DIR__) . '/mokowaas/load.php';

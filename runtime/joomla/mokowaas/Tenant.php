@@ -5,6 +5,7 @@ namespace MokoWaaS\Joomla;
 
 use MokoWaaS\Host;
 use MokoWaaS\JoomlaConfig;
+use MokoWaaS\JoomlaConfigFile;
 use MokoWaaS\Paths;
 
 /**
@@ -78,6 +79,7 @@ final class Tenant
         PHP_SAPI === 'cli' ? self::enterCli($tenant, $entry) : self::enterWeb($entry);
         self::$entry = $entry;
         \defined('JPATH_CACHE') || \define('JPATH_CACHE', self::dir('cache'));
+        self::useConfiguration();
     }
 
     /** @return array<string, mixed> the registry entry (with secrets) of the current tenant */
@@ -102,17 +104,134 @@ final class Tenant
     {
         if (self::$config === null) {
             $e = self::entry();
-            self::$config = JoomlaConfig::forTenant($e, self::$role, self::paths()->tenant((string) $e['tenant']));
+            $own = \defined('MOKOWAAS_SETTINGS') ? \MOKOWAAS_SETTINGS : [];
+            self::$config = JoomlaConfig::withSettings(JoomlaConfig::forTenant($e, self::$role, self::paths()->tenant((string) $e['tenant'])), $own, self::$role);
         }
         return self::$config;
     }
 
     /**
-     * The administrator's writers of the code and configuration every tenant shares, answered with
-     * a page that says who manages them instead of Joomla's HTTP 500 (the files are root-owned):
-     * Global Configuration's save (com_config, task application.apply/save/removeroot), until it is
-     * kept per tenant, and Joomla Update's every action (the platform updates all its tenants at
-     * once, backed up first; checking for updates again, update.purge, stays). Called by
+     * Points Joomla at the tenant's own configuration folder (JPATH_CONFIGURATION), where Global
+     * Configuration and `config:set` write, defines MOKOWAAS_SETTINGS from its configuration.php,
+     * and makes sure JConfig is declared (the release's configuration.php: Joomla's require_once of
+     * the tenant's file, already included, does nothing). When Joomla wrote that file since (a
+     * whole JConfig, declared by the fast path's include or by the one here), this request keeps
+     * Joomla's values and the file becomes the tenant's settings again (keepSettings).
+     * Without the folder (a server `registry rebuild` has not converted yet), or for a user that
+     * may not write it, Joomla keeps the release's read-only configuration.php.
+     */
+    private static function useConfiguration(): void
+    {
+        $dir = self::dir(JoomlaConfig::DIR);
+        if (!\defined('JPATH_CONFIGURATION') && is_dir($dir) && is_writable($dir)) {
+            $file = self::paths()->root . Paths::TENANTS . self::$entry['tenant'] . JoomlaConfig::TENANT_FILE;
+            $declared = \class_exists('JConfig', false);
+            $joomlaWrote = $declared && (new \ReflectionClass('JConfig'))->getFileName() === realpath($file);
+            $own = $joomlaWrote || !is_file($file) ? null : self::includeSettings($file);
+            if (!\is_array($own)) {
+                $own = self::keepSettings($dir, $file);
+            }
+            \define('MOKOWAAS_SETTINGS', $own);
+            \define('JPATH_CONFIGURATION', $dir);
+        }
+        \class_exists('JConfig', false) || require \dirname(__DIR__) . '/configuration.php';
+    }
+
+    /** The settings a tenant's configuration.php returns; null for anything else (it may declare JConfig). */
+    private static function includeSettings(string $file): ?array
+    {
+        try {
+            $own = include $file;
+        } catch (\ParseError) {
+            // Joomla writes it in place (truncate, then write): a reader may catch it half-written.
+            return null;
+        }
+        return \is_array($own) ? $own : null;
+    }
+
+    /**
+     * Turns the configuration.php Joomla wrote in $dir into the tenant's settings (a missing file
+     * into none) and returns them; one process at a time. A file that stays unreadable as a plain
+     * JConfig (hand edits, another writer) is moved aside, the settings left as they were.
+     *
+     * @return array<string, mixed>
+     */
+    private static function keepSettings(string $dir, string $file): array
+    {
+        $lock = fopen("$dir/.lock", 'c') ?: throw new \RuntimeException("cannot open $dir/.lock");
+        flock($lock, LOCK_EX);
+        try {
+            class_exists(JoomlaConfigFile::class, false) || require __DIR__ . '/JoomlaConfigFile.php';
+            $kept = "$dir/" . JoomlaConfig::KEPT;
+            for ($try = 0; ; $try++) {
+                $php = @file_get_contents($file);
+                if ($php === false) {
+                    break;
+                }
+                if (str_starts_with($php, JoomlaConfig::SETTINGS_HEADER)) {
+                    // Settings already: another process turned it back meanwhile.
+                    return self::keptSettings($kept);
+                }
+                try {
+                    $written = JoomlaConfigFile::parse($php);
+                    break;
+                } catch (\UnexpectedValueException $e) {
+                    if ($try < 5) {
+                        usleep(100_000);
+                        continue;
+                    }
+                    $aside = "$file.rejected-" . gmdate('Ymd\THis\Z');
+                    @rename($file, $aside);
+                    error_log("MokoWaaS: $file is not a plain JConfig ({$e->getMessage()}): moved to $aside, the tenant's settings are unchanged");
+                    $php = false;
+                    break;
+                }
+            }
+            $old = self::keptSettings($kept);
+            $settings = $old;
+            if ($php !== false && isset($written)) {
+                $entry = (array) self::$entry;
+                $base = array_replace(JoomlaConfig::DEFAULTS, JoomlaConfig::forTenant($entry, self::$role, self::paths()->tenant((string) $entry['tenant'])));
+                $settings = JoomlaConfig::settingsAfterWrite($written, $base, $old, self::$role);
+            }
+            self::replaceFile($kept, json_encode((object) $settings, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES
+                | JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION | JSON_THROW_ON_ERROR) . "\n");
+            self::replaceFile($file, JoomlaConfig::settingsSource($settings));
+            self::$config = null;
+            return $settings;
+        } finally {
+            flock($lock, LOCK_UN);
+            fclose($lock);
+        }
+    }
+
+    /** @return array<string, mixed> the last settings kept (none when the file is missing or not JSON) */
+    private static function keptSettings(string $kept): array
+    {
+        $settings = json_decode((string) @file_get_contents($kept), true);
+        return \is_array($settings) ? $settings : [];
+    }
+
+    /** Writes $path whole or not at all (readers see the old or the new file), readable by its owner only. */
+    private static function replaceFile(string $path, string $content): void
+    {
+        $tmp = $path . '.tmp-' . bin2hex(random_bytes(4));
+        // opcache sees a change by the file's time in seconds: make sure it moves.
+        $mtime = max(time(), (int) @filemtime($path) + 1);
+        if (@file_put_contents($tmp, $content) !== \strlen($content) || !chmod($tmp, 0600) || !touch($tmp, $mtime) || !rename($tmp, $path)) {
+            @unlink($tmp);
+            throw new \RuntimeException("cannot write $path");
+        }
+    }
+
+    /**
+     * The administrator's writers of what every tenant shares, or of what the platform owns,
+     * answered with a page that says who manages them instead of Joomla's HTTP 500 (the release is
+     * root-owned): Joomla Update's every action (the platform updates its tenants, backed up
+     * first; checking for updates again, update.purge, stays), and a Global Configuration save
+     * that would change a setting the platform owns (JoomlaConfig::PLATFORM_OWNED: a field posted
+     * with another value than the one in force; the form's own values pass). Every other save
+     * goes through: Joomla writes the tenant's own configuration.php. Called by
      * administrator/defines.php only.
      */
     public static function refuseSharedWrites(): void
@@ -123,12 +242,48 @@ final class Tenant
             return;
         }
         $post = (\getenv('REQUEST_METHOD') ?: '') === 'POST';
-        if ($option === 'com_config' && $post && \preg_match('/^(application\.)?(apply|save|removeroot)$/', $task)) {
-            self::page(403, 'managed.html');
+        if ($option === 'com_config' && $post && \preg_match('/^(application\.)?(apply|save)$/', $task)) {
+            $changed = self::platformFieldsChanged($_POST['jform'] ?? null);
+            if ($changed !== []) {
+                self::send(403, strtr((string) file_get_contents(__DIR__ . '/pages/managed.html'), [
+                    '{{fields}}' => htmlspecialchars(implode(', ', $changed), ENT_QUOTES | ENT_HTML5, 'UTF-8'),
+                ]), []);
+            }
         }
         if ($option === 'com_joomlaupdate' && $task !== 'update.purge') {
             self::page(403, 'managed-update.html');
         }
+    }
+
+    /**
+     * The platform's settings (for this host's role) that a posted Global Configuration form
+     * would change. Values compare as the form shows them (booleans as 1/0); an empty password
+     * or secret field means "unchanged", as Joomla reads it.
+     *
+     * @return list<string>
+     */
+    private static function platformFieldsChanged(mixed $form): array
+    {
+        if (!\is_array($form)) {
+            return [];
+        }
+        $current = array_replace(JoomlaConfig::DEFAULTS, self::config());
+        $owned = array_diff(array_keys(JoomlaConfig::DEFAULTS), JoomlaConfig::tenantKeys(self::$role));
+        $asShown = static fn (mixed $v): string => \is_bool($v) ? ($v ? '1' : '0') : (\is_scalar($v) ? (string) $v : \json_encode($v));
+        $changed = [];
+        foreach ($owned as $key) {
+            if (!\array_key_exists($key, $form)) {
+                continue;
+            }
+            $posted = $form[$key];
+            if ($posted === '' && \in_array($key, ['password', 'secret', 'redis_server_auth', 'session_redis_server_auth', 'proxy_pass'], true)) {
+                continue;
+            }
+            if (!\is_string($posted) || $posted !== $asShown($current[$key])) {
+                $changed[] = $key;
+            }
+        }
+        return $changed;
     }
 
     /** The TLS ask endpoint: 200 when ?domain= is a host of the host map, else 404. Loopback only. */

@@ -6,6 +6,7 @@ namespace MokoWaaS\Command;
 use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
+use MokoWaaS\JoomlaConfig;
 use MokoWaaS\Registry;
 use MokoWaaS\TenantAccount;
 use MokoWaaS\TenantSlice;
@@ -16,7 +17,7 @@ use MokoWaaS\TenantSlice;
  * would rewrite files every tenant shares, and run as another tenant's user it could not read this
  * tenant's files. Where systemd runs, it runs in the tenant's slice (its CPU and memory quota).
  * Commands that change the shared code, or settings the platform owns, are refused here with where
- * to make the change instead.
+ * to make the change instead; `config:set` of the tenant's own settings works (docs/joomla-config.md).
  */
 final class JoomlaCommand extends Command
 {
@@ -24,7 +25,6 @@ final class JoomlaCommand extends Command
     private const REFUSED = [
         'site:down' => 'production hosts are taken offline by `online: false` in the tenant\'s YAML (then `pulumi up`); dev hosts always serve',
         'site:up' => 'production hosts go online with `online: true` in the tenant\'s YAML (then `pulumi up`)',
-        'config:set' => 'settings the platform owns come from the tenant\'s YAML and registry entry; this platform does not yet keep other Global Configuration per tenant',
         'core:update' => 'Joomla is updated for every tenant by the platform (the platform stack\'s joomla.version), never from one site',
         'core:update:channel' => 'the update channel is the platform\'s: Joomla is updated by the platform stack',
         'update:joomla:remove-old-files' => 'release files belong to the platform: each release is unpacked whole by the platform stack',
@@ -70,6 +70,9 @@ final class JoomlaCommand extends Command
         if ($command !== null && isset(self::REFUSED[$command])) {
             throw new UserError("`$command` is not run for a tenant on this platform: " . self::REFUSED[$command], ExitCode::REFUSED);
         }
+        if ($command === 'config:set') {
+            $this->refusePlatformSettings($rest);
+        }
         $cli = $this->paths->current() . '/cli/joomla.php';
         if (!is_file($cli)) {
             throw new UserError("no Joomla release is served yet ($cli missing)", ExitCode::NOT_READY);
@@ -96,6 +99,26 @@ final class JoomlaCommand extends Command
             throw new \RuntimeException("cannot start Joomla's CLI");
         }
         return proc_close($p);
+    }
+
+    /**
+     * `config:set name=value ...` changes the tenant's own settings (its Global Configuration);
+     * the settings the platform owns are refused, as in the administrator.
+     *
+     * @param list<string> $args
+     */
+    private function refusePlatformSettings(array $args): void
+    {
+        $owned = [];
+        foreach ($args as $a) {
+            $name = strstr($a, '=', true);
+            if ($name !== false && in_array($name, JoomlaConfig::PLATFORM_OWNED, true)) {
+                $owned[] = $name;
+            }
+        }
+        if ($owned !== []) {
+            throw new UserError('`config:set` of ' . implode(', ', $owned) . ' is refused: the platform owns these settings (its tenant YAML and registry entry); other Global Configuration settings can be set', ExitCode::REFUSED);
+        }
     }
 
     /** The Joomla command name among the arguments (the first word that is not an option). */

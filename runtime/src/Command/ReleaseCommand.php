@@ -24,7 +24,7 @@ final class ReleaseCommand extends Command
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';
     /** Data plane classes the bootstrap shares with the server CLI (runtime/src -> release mokowaas/). */
-    private const SHARED = ['Host.php', 'Paths.php', 'JoomlaConfig.php'];
+    private const SHARED = ['Host.php', 'Paths.php', 'JoomlaConfig.php', 'JoomlaConfigFile.php'];
     /** Files concatenated into mokowaas/bootstrap.php: one include instead of four. */
     private const BUNDLE = ['mokowaas/Paths.php', 'mokowaas/Host.php', 'mokowaas/JoomlaConfig.php', 'mokowaas/Tenant.php'];
     /** What a folder must hold to be a Joomla release. */
@@ -112,7 +112,7 @@ final class ReleaseCommand extends Command
     /**
      * Fills in what a bootstrap file takes from elsewhere, so each rule stays defined once: each
      * defines.php gets the tenant resolution of mokowaas/enter.php inlined (one include fewer per
-     * request), whose fast path gets Host::KEY_CHARS and Paths::HOST_FILES; configuration.php gets
+     * request), whose fast path gets Host::KEY_CHARS, Paths::HOST_FILES, Paths::TENANTS and JoomlaConfig::TENANT_FILE; configuration.php gets
      * `class JConfig` with every property and its default (JoomlaConfig).
      */
     private function render(string $target, string $content): string
@@ -138,6 +138,8 @@ final class ReleaseCommand extends Command
         $code = self::fill(self::ENTER, $code, [
             "'@Host::KEY_CHARS@'" => var_export(Host::KEY_CHARS, true),
             "'@Paths::HOST_FILES@'" => var_export(Paths::HOST_FILES, true),
+            "'@Paths::TENANTS@'" => var_export(Paths::TENANTS, true),
+            "'@JoomlaConfig::TENANT_FILE@'" => var_export(JoomlaConfig::TENANT_FILE, true),
             "__DIR__ . '/load.php'" => $m[1][0] . " . '/mokowaas/load.php'",
         ]);
         return str_replace($m[0][0], "// Tenant resolution (mokowaas/enter.php, inlined by `mokowaas release bootstrap`):\n" . $code, $content);
