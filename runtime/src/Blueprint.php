@@ -355,7 +355,8 @@ final class Blueprint
     }
 
     /**
-     * The tenant's own super user (its bcrypt hash as given, group 8 checked) and media settings, in the
+     * The tenant's own super user (its bcrypt hash as given, group 8 checked), media settings and the
+     * platform's guardrails (JoomlaGuardrails), in the
      * tables $t names (the staging copy or the claimed standby).
      *
      * @param callable(string): string $t Joomla table name without prefix -> qualified table
@@ -370,5 +371,6 @@ final class Blueprint
             throw new \RuntimeException("the blueprint's super user $id is not in group 8: rebuild the blueprint");
         }
         TenantMedia::writeSettings($db, $t('extensions'), $tenant);
+        JoomlaGuardrails::apply($db, $t);
     }
 }

@@ -190,6 +190,7 @@ final class TenantArchive
             }
         }
         TenantMedia::writeSettings($admin, $q($prefix . 'extensions'), $tenant);
+        JoomlaGuardrails::apply($admin, static fn (string $table): string => $q($prefix . $table));
         $admin->close();
     }
 

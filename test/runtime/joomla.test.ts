@@ -236,9 +236,40 @@ describe("administrator", () => {
         expect(fs.readFileSync(path.join(plane.release, "index.php")).equals(index)).toBe(true);
     });
 
-    test("installing an extension into the shared code fails cleanly: Joomla's own error, nothing written, nothing registered", async () => {
-        // A valid site module in a folder the tenant may read (its own tmp), installed the way
-        // the administrator's "Install from Folder" does it.
+    /** One query against a tenant's database. */
+    async function tenantQuery<T>(t: string, sql: string): Promise<T[]> {
+        const db = await adminConnection(inject("mysql"));
+        try {
+            const [rows] = await db.query(sql.replaceAll("#__", `\`${tenants[t].entry.db.name}\`.\`${tenants[t].entry.db.prefix}`));
+            return rows as T[];
+        } finally {
+            await db.end();
+        }
+    }
+    const platformPlugin = (t: string) =>
+        tenantQuery(t, "SELECT enabled, protected, locked FROM #__extensions` WHERE type = 'plugin' AND folder = 'system' AND element = 'mokowaas'");
+    const joomlaUpdateParams = async (t: string) =>
+        JSON.parse((await tenantQuery<{ params: string }>(t, "SELECT params FROM #__extensions` WHERE type = 'component' AND element = 'com_joomlaupdate'"))[0].params);
+
+    test("the platform's plugin is in every tenant, enabled and locked; Global Configuration shows the platform's fields read-only, saying why", async () => {
+        for (const t of ["alpha", "beta"]) expect(await platformPlugin(t), t).toEqual([{ enabled: 1, protected: 1, locked: 1 }]);
+        const b = browser("dev.alpha.example.com");
+        expect(await b.loginAdministrator(tenants.alpha.admin.username, tenants.alpha.admin.password)).toBe(true);
+        const form = await b.get("/administrator/index.php?option=com_config");
+        const input = (name: string) => new RegExp(`<input[^>]*name="jform\\[${name}\\]"[^>]*>`).exec(form.body)?.[0] ?? "";
+        for (const name of ["host", "user", "db", "dbprefix", "tmp_path", "log_path", "session_filesystem_path", "cookie_domain"]) expect(input(name), name).toMatch(/readonly/);
+        for (const name of ["sitename", "MetaDesc"]) expect(input(name), name).not.toMatch(/readonly/);
+        expect(form.body).toContain("Managed by your hosting platform: ask your agency to change this.");
+        // Disabling it from the tenant's administrator does not happen (Joomla protects it).
+        const id = (await tenantQuery<{ extension_id: number }>("alpha", "SELECT extension_id FROM #__extensions` WHERE element = 'mokowaas' AND folder = 'system'"))[0].extension_id;
+        const plugins = await b.get("/administrator/index.php?option=com_plugins&view=plugins");
+        await b.post("/administrator/index.php?option=com_plugins&view=plugins", { task: "plugins.unpublish", "cid[]": String(id), [formToken(plugins.body)]: "1" });
+        expect(await platformPlugin("alpha")).toEqual([{ enabled: 1, protected: 1, locked: 1 }]);
+    });
+
+    test("installing, updating, uninstalling or discover-installing an extension answers 'managed by your hosting platform': nothing written, nothing registered", async () => {
+        // A valid site module in a folder the tenant may read (its own tmp), offered the way the
+        // administrator's "Install from Folder" does it.
         const src = path.join(plane.root, "srv/mokowaas/tenants/beta/tmp/mod_mokowaas_probe");
         fs.mkdirSync(src, { recursive: true });
         fs.writeFileSync(path.join(src, "mod_mokowaas_probe.xml"), [
@@ -250,29 +281,67 @@ describe("administrator", () => {
         ].join("\n"));
         fs.writeFileSync(path.join(src, "mod_mokowaas_probe.php"), "<?php echo 'probe';\n");
         spawnSync("chown", ["-R", `${fs.statSync(path.join(plane.root, "srv/mokowaas/tenants/beta/tmp")).uid}`, src]);
+        const vote = (await tenantQuery<{ extension_id: number }>("beta", "SELECT extension_id FROM #__extensions` WHERE element = 'vote' AND folder = 'content'"))[0].extension_id;
 
         const b = browser("dev.beta.example.com");
         expect(await b.loginAdministrator(tenants.beta.admin.username, tenants.beta.admin.password)).toBe(true);
-        const form = await b.get("/administrator/index.php?option=com_installer&view=install");
-        expect(form.status).toBe(200);
-        const r = await b.post("/administrator/index.php?option=com_installer&view=install", {
-            installtype: "folder", install_directory: src, task: "install.install", [formToken(form.body)]: "1",
-        });
-        expect(r.status, r.body.slice(0, 300)).toBe(303);
-        const after = await b.get(r.location!.replace(/^https?:\/\/[^/]+/, ""));
-        expect(after.status).toBe(200);
-        // Joomla's own messages (the page's script options): the folder could not be created, the install failed.
-        expect(after.body).toContain('"danger":["Error installing module"]');
-        expect(after.body).toMatch(/Could not create directory\.\s+Path: \[ROOT\]\\\/modules\\\/mod_mokowaas_probe/);
-        expect(after.body).not.toMatch(/Installation of the module was successful/i);
-        expect(fs.existsSync(path.join(plane.release, "modules/mod_mokowaas_probe"))).toBe(false);
-        const db = await adminConnection(inject("mysql"));
-        try {
-            const [rows] = await db.query(`SELECT COUNT(*) AS n FROM \`${tenants.beta.entry.db.name}\`.\`${tenants.beta.entry.db.prefix}extensions\` WHERE element = 'mod_mokowaas_probe'`);
-            expect((rows as { n: number }[])[0].n).toBe(0);
-        } finally {
-            await db.end();
+        const page = await b.get("/administrator/index.php?option=com_installer&view=install");
+        expect(page.status).toBe(200);
+        const token = formToken(page.body);
+        const attempts: [string, Record<string, string>][] = [
+            ["install from folder", { option: "com_installer", installtype: "folder", install_directory: src, task: "install.install" }],
+            ["the same, spelled the ways Joomla also routes", { option: "COM_Installer", installtype: "folder", install_directory: src, controller: "install", task: "Install" }],
+            ["upload", { option: "com_installer", task: "install.ajax_upload" }],
+            ["uninstall", { option: "com_installer", task: "manage.remove", "cid[]": String(vote) }],
+            ["update", { option: "com_installer", task: "update.update", "cid[]": String(vote) }],
+            ["discover install", { option: "com_installer", task: "discover.install", "cid[]": String(vote) }],
+        ];
+        for (const [what, fields] of attempts) {
+            const r = await b.post("/administrator/index.php", { ...fields, [token]: "1" });
+            expect(r.status, what).toBe(403);
+            expect(r.body, what).toContain("Extensions for this site are managed by its hosting platform");
         }
+        expect(fs.existsSync(path.join(plane.release, "modules/mod_mokowaas_probe"))).toBe(false);
+        expect(await tenantQuery("beta", "SELECT extension_id FROM #__extensions` WHERE element = 'mod_mokowaas_probe'")).toEqual([]);
+        expect(await tenantQuery("beta", `SELECT extension_id FROM #__extensions\` WHERE extension_id = ${vote}`)).toHaveLength(1);
+        expect(fs.existsSync(path.join(plane.release, "plugins/content/vote/vote.xml"))).toBe(true);
+        // What stays the tenant's: the extensions list opens, an extension can be disabled and enabled again.
+        expect((await b.get("/administrator/index.php?option=com_installer&view=manage")).status).toBe(200);
+        for (const task of ["manage.unpublish", "manage.publish"]) {
+            const r = await b.post("/administrator/index.php?option=com_installer&view=manage", { task, "cid[]": String(vote), [token]: "1" });
+            expect(r.status, task).toBe(303);
+            const enabled = (await tenantQuery<{ enabled: number }>("beta", `SELECT enabled FROM #__extensions\` WHERE extension_id = ${vote}`))[0].enabled;
+            expect(enabled, task).toBe(task === "manage.publish" ? 1 : 0);
+        }
+    });
+
+    test("Joomla's automated core updates are off in every tenant, cannot be turned on, and their API is refused", async () => {
+        for (const t of ["alpha", "beta"]) expect((await joomlaUpdateParams(t)).autoupdate, t).toBe("0");
+        const b = browser("dev.alpha.example.com");
+        expect(await b.loginAdministrator(tenants.alpha.admin.username, tenants.alpha.admin.password)).toBe(true);
+        const options = await b.get("/administrator/index.php?option=com_config&view=component&component=com_joomlaupdate");
+        expect(options.status).toBe(200);
+        const fields = { ...formFields(options.body, "#component-form"), "jform[autoupdate]": "1", task: "component.apply" };
+        const r = await b.post("/administrator/index.php?option=com_config", fields);
+        expect(r.status).toBe(403);
+        expect(r.body).toContain("Joomla updates for this site are managed by its hosting platform");
+        expect((await joomlaUpdateParams("alpha")).autoupdate).toBe("0");
+        // The component's other options still save.
+        const ok = await b.post("/administrator/index.php?option=com_config", { ...fields, "jform[autoupdate]": "0" });
+        expect(ok.status, ok.body.slice(0, 300)).toBe(303);
+        for (const route of ["/api/index.php/v1/joomlaupdate/healthcheck", "/api/index.php/v1/joomlaupdate/prepareUpdate", "/api/index.php/v1/JoomlaUpdate/finalizeUpdate", "/api/index.php/v1/joomla%75pdate/healthcheck"]) {
+            const api = await httpsGet(plane.caddy, "dev.alpha.example.com", route);
+            expect(api.status, route).toBe(403);
+            expect(api.body, route).toContain("managed by its hosting platform");
+        }
+        // A tenant that had them on (a site from before this platform, a restored archive) gets them off at `migrate`.
+        // So does one without the platform's plugin.
+        await tenantQuery("beta", `UPDATE #__extensions\` SET params = JSON_SET(params, '$.autoupdate', '1') WHERE element = 'com_joomlaupdate'`);
+        await tenantQuery("beta", "DELETE FROM #__extensions` WHERE element = 'mokowaas' AND folder = 'system'");
+        expect((await joomlaUpdateParams("beta")).autoupdate).toBe("1");
+        check(mokowaas(plane.root, ["migrate", "--all"]), "migrate");
+        expect((await joomlaUpdateParams("beta")).autoupdate).toBe("0");
+        expect(await platformPlugin("beta")).toEqual([{ enabled: 1, protected: 1, locked: 1 }]);
     });
 });
 

@@ -4,11 +4,10 @@
 // follow from administrator/includes/app.php.
 \defined('_JEXEC') or die;
 require \dirname(__DIR__) . '/mokowaas/enter.php';
-// Joomla Update would rewrite what all tenants share, and Global Configuration may not change what the
-// platform owns: answered here (Tenant::refuseSharedWrites).
-$mokowaasOption = $_GET['option'] ?? $_POST['option'] ?? null;
-if (PHP_SAPI !== 'cli' && ($mokowaasOption === 'com_config' || $mokowaasOption === 'com_joomlaupdate')) {
+// Joomla Update and the extension installer would write into what all tenants share, and Global
+// Configuration may not change what the platform owns: answered here (Tenant::refuseSharedWrites),
+// for any request that names a task (whatever case or spelling of its option Joomla would accept).
+if (PHP_SAPI !== 'cli' && (isset($_POST['task']) || isset($_GET['task']))) {
     require_once \dirname(__DIR__) . '/mokowaas/load.php';
     \MokoWaaS\Joomla\Tenant::refuseSharedWrites();
 }
-unset($mokowaasOption);

@@ -224,35 +224,82 @@ final class Tenant
         }
     }
 
+    /** com_installer actions that would write into the shared code (controller.task, lower case). */
+    private const EXTENSION_WRITES = ['install.install', 'install.ajax_upload', 'update.update', 'manage.remove', 'discover.install'];
+
     /**
      * The administrator's writers of what every tenant shares, or of what the platform owns,
-     * answered with a page that says who manages them instead of Joomla's HTTP 500 (the release is
-     * root-owned): Joomla Update's every action (the platform updates its tenants, backed up
-     * first; checking for updates again, update.purge, stays), and a Global Configuration save
-     * that would change a setting the platform owns (JoomlaConfig::PLATFORM_OWNED: a field posted
-     * with another value than the one in force; the form's own values pass). Every other save
-     * goes through: Joomla writes the tenant's own configuration.php. Called by
-     * administrator/defines.php only.
+     * answered before Joomla runs with a page that says who manages them (HTTP 403; never Joomla's
+     * 500 or a half-done change: the release is root-owned):
+     * - Joomla Update's every action (the platform updates its tenants, backed up first; checking
+     *   for updates again, update.purge, stays), and turning on its automated core updates;
+     * - installing, updating, uninstalling and discover-installing extensions (the shared code);
+     * - a Global Configuration save that would change a setting the platform owns
+     *   (JoomlaConfig::PLATFORM_OWNED: a field posted with another value than the one in force; the
+     *   form's own values pass). Every other save goes through to the tenant's own file.
+     * The request is read the way Joomla routes it: option, task "controller.task" or task plus
+     * controller, from POST over GET, filtered like Joomla's "cmd" and compared in lower case.
+     * Called by administrator/defines.php only.
      */
     public static function refuseSharedWrites(): void
     {
-        $option = $_GET['option'] ?? $_POST['option'] ?? '';
-        $task = $_POST['task'] ?? $_GET['task'] ?? '';
-        if (!\is_string($task) || $task === '') {
+        $option = self::cmd('option');
+        $task = self::cmd('task');
+        if ($task === '') {
             return;
         }
+        [$controller, $action] = str_contains($task, '.') ? explode('.', $task, 2) : [self::cmd('controller'), $task];
         $post = (\getenv('REQUEST_METHOD') ?: '') === 'POST';
-        if ($option === 'com_config' && $post && \preg_match('/^(application\.)?(apply|save)$/', $task)) {
-            $changed = self::platformFieldsChanged($_POST['jform'] ?? null);
-            if ($changed !== []) {
-                self::send(403, strtr((string) file_get_contents(__DIR__ . '/pages/managed.html'), [
-                    '{{fields}}' => htmlspecialchars(implode(', ', $changed), ENT_QUOTES | ENT_HTML5, 'UTF-8'),
-                ]), []);
-            }
-        }
-        if ($option === 'com_joomlaupdate' && $task !== 'update.purge') {
+        if ($option === 'com_joomlaupdate' && "$controller.$action" !== 'update.purge') {
             self::page(403, 'managed-update.html');
         }
+        if ($option === 'com_installer' && \in_array("$controller.$action", self::EXTENSION_WRITES, true)) {
+            self::page(403, 'managed-extensions.html');
+        }
+        if ($option !== 'com_config' || !$post || !\in_array($action, ['apply', 'save'], true)) {
+            return;
+        }
+        $form = $_POST['jform'] ?? null;
+        if ($controller === 'component') {
+            // A component's Options: Joomla Update's automated core updates stay off.
+            if (self::cmd('component') === 'com_joomlaupdate' && \is_array($form) && (string) ($form['autoupdate'] ?? '0') !== '0') {
+                self::page(403, 'managed-update.html');
+            }
+            return;
+        }
+        $changed = self::platformFieldsChanged($form);
+        if ($changed !== []) {
+            self::send(403, strtr((string) file_get_contents(__DIR__ . '/pages/managed.html'), [
+                '{{fields}}' => htmlspecialchars(implode(', ', $changed), ENT_QUOTES | ENT_HTML5, 'UTF-8'),
+            ]), []);
+        }
+    }
+
+    /** @return list<string> the JConfig properties the platform owns on this host's role (the tenant's settings never set them) */
+    public static function platformOwned(): array
+    {
+        self::boot();
+        return array_values(array_diff(array_keys(JoomlaConfig::DEFAULTS), JoomlaConfig::tenantKeys(self::$role)));
+    }
+
+    /** The API's Joomla Update routes (the automated core updates' server calls them): refused, JSON. */
+    public static function refuseApiUpdates(): void
+    {
+        $path = strtolower(rawurldecode((string) strtok((string) (\getenv('REQUEST_URI') ?: ''), '?')));
+        if (preg_match('~/v1/joomlaupdate(/|$)~', $path)) {
+            http_response_code(403);
+            header('Content-Type: application/vnd.api+json');
+            header('Cache-Control: no-store');
+            echo json_encode(['errors' => [['title' => 'Joomla updates for this site are managed by its hosting platform', 'code' => 403]]]), "\n";
+            exit;
+        }
+    }
+
+    /** A request value as Joomla's "cmd" filter leaves it, in lower case (POST over GET, like $_REQUEST). */
+    private static function cmd(string $name): string
+    {
+        $v = $_POST[$name] ?? $_GET[$name] ?? '';
+        return \is_string($v) ? strtolower(ltrim((string) preg_replace('/[^A-Z0-9_.-]/i', '', $v), '.')) : '';
     }
 
     /**
@@ -268,7 +315,7 @@ final class Tenant
             return [];
         }
         $current = array_replace(JoomlaConfig::DEFAULTS, self::config());
-        $owned = array_diff(array_keys(JoomlaConfig::DEFAULTS), JoomlaConfig::tenantKeys(self::$role));
+        $owned = self::platformOwned();
         $asShown = static fn (mixed $v): string => \is_bool($v) ? ($v ? '1' : '0') : (\is_scalar($v) ? (string) $v : \json_encode($v));
         $changed = [];
         foreach ($owned as $key) {

@@ -8,6 +8,7 @@ use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
 use MokoWaaS\Db;
+use MokoWaaS\JoomlaGuardrails;
 use MokoWaaS\Lock;
 use MokoWaaS\Registry;
 use MokoWaaS\Schema\MigrationFailure;
@@ -17,7 +18,9 @@ use MokoWaaS\Schema\SchemaSet;
 /**
  * "File updates once, DB migrations N times": applies a release's pending update files to every
  * tenant database, each under its tenant lock, with Joomla's ordering and #__schemas bookkeeping.
- * One tenant's failure is reported (file, line, statement, error) and the others go on.
+ * One tenant's failure is reported (file, line, statement, error) and the others go on. After its
+ * schemas, each tenant gets the platform's guardrails again (JoomlaGuardrails: its plugin, automated
+ * core updates off), so existing tenants get what new ones are seeded with.
  */
 final class MigrateCommand extends Command
 {
@@ -137,6 +140,10 @@ final class MigrateCommand extends Command
                 if ($result['status'] === 'failed') {
                     break;
                 }
+            }
+            if (!$dry && $result['status'] !== 'failed') {
+                $prefix = (string) $entry['db']['prefix'];
+                JoomlaGuardrails::apply($db, static fn (string $table): string => Db::ident($prefix . $table));
             }
             $db->close();
             $lock->release();

@@ -19,7 +19,9 @@ final class ReleaseCommand extends Command
         'defines.php', 'administrator/defines.php', 'api/defines.php', 'configuration.php',
         'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php', 'mokowaas/open-basedir.php',
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
-        'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html',
+        'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/managed-extensions.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html',
+        'plugins/system/mokowaas/mokowaas.xml', 'plugins/system/mokowaas/services/provider.php',
+        'plugins/system/mokowaas/src/Extension/Mokowaas.php',
     ];
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';
@@ -38,7 +40,8 @@ final class ReleaseCommand extends Command
     public static function usage(): string
     {
         return "usage: mokowaas release bootstrap <DIR>\n"
-            . "  Installs defines.php (root, administrator, api), configuration.php and the mokowaas/ library into the\n"
+            . "  Installs defines.php (root, administrator, api), configuration.php, the mokowaas/ library and the platform's\n"
+            . "  plugin (plugins/system/mokowaas) into the\n"
             . "  unpacked Joomla release DIR, owned by root and not writable by the PHP user, and links DIR/sites to the\n"
             . "  tenants' storage (media). DIR must not contain installation/ (build the blueprint from a copy first).\n"
             . "exit codes: 0 ok, 2 usage, 3 DIR is not a servable Joomla release (nothing changed)";
@@ -85,7 +88,8 @@ final class ReleaseCommand extends Command
         foreach (self::SHARED as $file) {
             $files["mokowaas/$file"] = dirname(__DIR__) . "/$file";
         }
-        foreach (['', '/administrator', '/api', '/mokowaas', '/mokowaas/pages'] as $sub) {
+        foreach (['', '/administrator', '/api', '/mokowaas', '/mokowaas/pages', '/plugins/system/mokowaas', '/plugins/system/mokowaas/services',
+            '/plugins/system/mokowaas/src', '/plugins/system/mokowaas/src/Extension'] as $sub) {
             $this->rootOwnedDir($dir . $sub);
         }
         foreach ($files as $target => $from) {
