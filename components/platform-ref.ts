@@ -32,7 +32,8 @@ export interface PlatformExports {
     ipv4: string;
     /** "" when the server has no IPv6. */
     ipv6: string;
-    ssh: { host: string; port: number; user: string; privateKey: string; hostKey?: string };
+    /** `hostKey` (`ssh-ed25519 AAAA...`) is the server's host key: every connection verifies it. */
+    ssh: { host: string; port: number; user: string; privateKey: string; hostKey: string };
     mysql: PlatformMysql;
     tunnel: PlatformTunnel | null;
     mysqlAdmin: { username: string; password: string };
@@ -84,6 +85,14 @@ export async function readPlatform(
         return value as T;
     };
     const mysql = await plain<PlatformMysql>("mysql");
+    // Without a host key @pulumi/command would connect to whatever answers: refuse such a platform.
+    const ssh = await plain<Partial<PlatformExports["ssh"]>>("ssh");
+    if (!ssh.hostKey) {
+        throw new Error(
+            `platform stack "${stackName}" exports no ssh.hostKey, so its server's identity cannot be verified: ` +
+                `run \`pulumi up -s ${platform}\` first (an existing server needs mokowaas:ssh.hostKey, see docs/config.md)`,
+        );
+    }
     return {
         name: platform,
         hostname: await plain<string>("hostname"),

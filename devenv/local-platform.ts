@@ -22,6 +22,7 @@ import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../infra/
 import { type LocalSettings, REPO, secret } from "./local-settings";
 import { fpmFiles, fpmSocketDir } from "./php-fpm";
 import { makeTraversable } from "./server-cli";
+import { ensureSshdHostKey } from "./sshd";
 import { type JoomlaPackage, joomlaPackage, serverPath, toolchain } from "./toolchain";
 
 /** The Joomla release the local platform serves: its version (Pulumi.local.yaml) and verified package. */
@@ -73,8 +74,9 @@ export function localPlatformRaw(s: LocalSettings, joomla: LocalJoomla, extra: {
     return raw;
 }
 
+/** The local platform's validated config; its host key is the local sshd's (created when missing). */
 export function localPlatformConfig(s: LocalSettings, joomla: LocalJoomla): PlatformConfig {
-    return parsePlatformConfig("local", localPlatformRaw(s, joomla));
+    return parsePlatformConfig("local", localPlatformRaw(s, joomla, { sshHostKey: ensureSshdHostKey(s.paths.sshd) }));
 }
 
 /** Runs one platform step's shell script here (the Pulumi mode runs the same over SSH). */

@@ -31,7 +31,7 @@ export async function startSshd(opts: SshdOptions): Promise<{ pid: number }> {
     // sshd's privilege separation folder (created by the Debian service, which is not running here).
     fs.mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
     const hostKey = path.join(opts.dir, "ssh_host_ed25519_key");
-    keygen(hostKey, "mokowaas-local-host");
+    ensureSshdHostKey(opts.dir);
     keygen(opts.clientKey, "mokowaas-local-control");
     const authorized = path.join(opts.dir, "authorized_keys");
     fs.writeFileSync(authorized, fs.readFileSync(`${opts.clientKey}.pub`), { mode: 0o600 });
@@ -64,6 +64,16 @@ export async function startSshd(opts: SshdOptions): Promise<{ pid: number }> {
         throw new Error(`sshd did not start on port ${opts.port}: ${fs.readFileSync(logFile, "utf8").slice(-2000)}`);
     }
     return { pid: proc.pid };
+}
+
+/**
+ * Creates the sshd's host key in `dir` when missing and returns its public line. The local
+ * platform's config needs it (an existing server's host key is required) even in the mode
+ * that runs the steps without SSH; the sshd started later serves this same key.
+ */
+export function ensureSshdHostKey(dir: string): string {
+    keygen(path.join(dir, "ssh_host_ed25519_key"), "mokowaas-local-host");
+    return sshdHostKey(dir);
 }
 
 /** The host key line (`ssh-ed25519 AAAA...`) clients can pin. */

@@ -8,6 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { z } from "zod";
 import { hostProblem } from "../components/hosts";
+import { hostKeyProblem } from "./host-key";
 
 const hostName = z.string().superRefine((value, ctx) => {
     const problem = hostProblem(value);
@@ -37,9 +38,44 @@ const DigitalOcean = z.strictObject({
     image: z.string().default("ubuntu-24-04-x64"),
     protect: z.boolean().default(true),
 });
-const absPath = z.string().regex(/^\/[^\s"'\\]*$/, "must be an absolute path without spaces or quotes");
-/** Values that go into systemd Environment= lines and Caddy placeholders: no spaces, quotes or newlines. */
-const plainValue = z.string().regex(/^[^\s"'\\]*$/, "must not contain spaces, quotes or backslashes");
+/*
+ * Values that reach shell scripts, systemd units, PHP-FPM and Caddy config on the server. Every
+ * script quotes them (shellQuote); these rules keep each value to what its kind needs, so that
+ * none can also break the formats that cannot quote (a ":" in open_basedir, a "}" in the
+ * Caddyfile, a newline anywhere).
+ */
+const absPath = z.string().regex(/^\/[A-Za-z0-9._@+,\/-]*$/, "must be an absolute path of letters, digits and . _ - @ + , / (no spaces, quotes, $, : or newlines)");
+/** Values that go into systemd Environment= lines and Caddy placeholders. */
+const plainValue = z.string().regex(/^[A-Za-z0-9._@%+=:,\/-]*$/, "must be letters, digits and . _ - @ % + = : , / only (no spaces, quotes, $, braces or newlines)");
+/** A program: an absolute path or a name looked up in PATH. */
+const program = z.string().regex(/^(?:\/[A-Za-z0-9._@+,\/-]*|[A-Za-z0-9_][A-Za-z0-9._@+,-]*)$/, "must be a program name or an absolute path (letters, digits and . _ - @ + , /)");
+/** A command line of plain words (mysql.rootClient): the program, then its options. */
+const commandLine = z.string().regex(
+    /^[A-Za-z0-9_/][A-Za-z0-9._@%+=:,/-]*(?: [A-Za-z0-9._@%+=:,/-]+)*$/,
+    "must be a command of plain words separated by single spaces (letters, digits and . _ - @ % + = : , /), e.g. mysql --defaults-file=/root/.my.cnf",
+);
+/** URL characters of RFC 3986 except quotes and $ (no whitespace, no shell expansion even unquoted). */
+const URL_CHARS = "[A-Za-z0-9._~:/?#\\[\\]@!&()*+,;=%-]+";
+const url = (schemes: string[], what: string) =>
+    z.string().superRefine((value, ctx) => {
+        const ok = new RegExp(`^(?:${schemes.join("|")})://${URL_CHARS}$`).test(value) && URL.canParse(value);
+        if (!ok) ctx.addIssue({ code: "custom", message: `must be ${what} (${schemes.map((s) => `${s}://`).join(" or ")}), without spaces, quotes or $` });
+    });
+const unixName = (what: string) => z.string().regex(/^[a-z_][a-z0-9_-]*$/, `must be a Unix ${what} name`);
+const HOST_LABEL = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+/** A name or address the server or the control machine connects to: DNS name (any label count), IPv4 or IPv6. */
+function isHostOrIp(value: string): boolean {
+    if (z.ipv4().safeParse(value).success || z.ipv6().safeParse(value).success) return true;
+    return value.length <= 253 && value.split(".").every((label) => HOST_LABEL.test(label));
+}
+const hostOrIp = z.string().refine(isHostOrIp, "must be a host name (letters, digits, dots, hyphens), localhost or an IP address");
+/** The host part of a MySQL account: a host name, an IP address, localhost, or % (any host). */
+const mysqlUserHost = z.string().refine((v) => v === "%" || isHostOrIp(v), "must be a host name, an IP address, localhost or %");
+/** A server's SSH host public key, `<type> <base64>`. */
+const hostKey = z.string().superRefine((value, ctx) => {
+    const problem = hostKeyProblem(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
 
 /** Caddy in front of the release (runtime/caddy/Caddyfile, parameterized by environment). */
 const Caddy = z.strictObject({
@@ -57,9 +93,9 @@ const Caddy = z.strictObject({
     /** Appended to the host in the HTTP -> HTTPS redirect (e.g. ":8443" when httpsPort is not 443). */
     httpsSuffix: z.string().regex(/^(:[0-9]{1,5})?$/, "must be empty or :<port>").default(""),
     configDir: absPath.default("/etc/caddy"),
-    service: plainValue.min(1).default("caddy"),
+    service: z.string().regex(/^[A-Za-z0-9_.@:-]+$/, "must be a systemd unit name such as caddy").default("caddy"),
     /** The group Caddy runs as: it connects to every tenant's PHP-FPM socket and reads their media. */
-    group: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix group name").default("caddy"),
+    group: unixName("group").default("caddy"),
 });
 const CADDY_DEFAULTS = {
     install: true, httpPort: 80, httpsPort: 443, askPort: 5555, certIssuer: "acme", admin: "localhost:2019",
@@ -98,7 +134,7 @@ const Timers = z.strictObject({
 const Existing = z.strictObject({
     provider: z.literal("existing"),
     /** Where SSH connects (address or name). */
-    address: z.string().min(1),
+    address: hostOrIp,
     /** Public IPv4 for apex A records (default: address, when it is an IPv4 literal). */
     ipv4: z.ipv4().optional(),
     /** Public IPv6 for apex AAAA records ("" or absent: none). */
@@ -112,28 +148,32 @@ export const PlatformConfigSchema = z
         adminCidrs: z.array(cidr).default([]),
         ssh: z
             .strictObject({
-                user: z.string().regex(/^[a-z_][a-z0-9_-]*$/, "must be a Unix user name").default("root"),
+                user: unixName("user").default("root"),
                 port: port.default(22),
                 /** Public key installed on new servers (hetzner, digitalocean). */
                 publicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+) \S+/, "must be an OpenSSH public key line").optional(),
-                /** The server's host key (`ssh-ed25519 AAAA...`): set it to have SSH verify the server. */
-                hostKey: z.string().optional(),
+                /**
+                 * The server's host key (`ssh-ed25519 AAAA...`), which every connection verifies.
+                 * Required for an existing server; hetzner/digitalocean servers get one generated
+                 * by the stack, and this overrides it (adopting a server created without one).
+                 */
+                hostKey: hostKey.optional(),
                 /** A private key file on the control machine, instead of the secret mokowaas:sshPrivateKey. */
                 privateKeyFile: z.string().optional(),
             })
             .default({ user: "root", port: 22 }),
         mysql: z
             .strictObject({
-                serverHost: z.string().default("127.0.0.1"),
+                serverHost: hostOrIp.default("127.0.0.1"),
                 serverPort: port.default(3306),
                 adminUser: z.string().regex(/^[a-z][a-z0-9_]{0,31}$/, "must be a MySQL user name (a-z, 0-9, _)").default("mokowaas_admin"),
                 /** Command that runs the MySQL client as its root account on the server (stdin: SQL). */
-                rootClient: z.string().default("mysql"),
+                rootClient: commandLine.default("mysql"),
                 /** Local port of the control machine's SSH tunnel to MySQL; null: no tunnel (the control machine is the server). */
                 tunnelPort: port.nullable().default(DEFAULT_TUNNEL_PORT),
                 /** mysql provider TLS: the tunnel already encrypts. */
                 tls: z.enum(["false", "true", "skip-verify", "preferred"]).default("false"),
-                tenantUserHost: z.string().default("127.0.0.1"),
+                tenantUserHost: mysqlUserHost.default("127.0.0.1"),
             })
             .default({
                 serverHost: "127.0.0.1", serverPort: 3306, adminUser: "mokowaas_admin", rootClient: "mysql",
@@ -144,8 +184,8 @@ export const PlatformConfigSchema = z
                 /** MOKOWAAS_ROOT on the server: every data-plane path derives from it. */
                 root: absPath.default("/"),
                 /** Where the runtime/ folder is installed (the CLI is <runtimeDir>/runtime/bin/mokowaas). */
-                runtimeDir: z.string().startsWith("/").default("/opt/mokowaas"),
-                php: z.string().default("php"),
+                runtimeDir: absPath.default("/opt/mokowaas"),
+                php: program.default("php"),
                 /** Run server commands through sudo (default: when the SSH user is not root). */
                 sudo: z.boolean().optional(),
                 /** Extra environment for the server CLI (non-secret), e.g. PATH. */
@@ -154,15 +194,16 @@ export const PlatformConfigSchema = z
                 systemdDir: absPath.default("/etc/systemd/system"),
             })
             .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {}, systemdDir: "/etc/systemd/system" }),
-        phpUser: z.string().default("www-data"),
-        borgRepo: z.string().optional(),
-        webUrl: z.url().optional(),
+        phpUser: unixName("user").default("www-data"),
+        /** A Borg repository: a path or ssh://user@host[:port]/path. */
+        borgRepo: z.string().regex(/^[A-Za-z0-9._@%+=:,\/-]+$/, "must be a Borg repository path or ssh:// URL (letters, digits and . _ - @ % + = : , /)").optional(),
+        webUrl: url(["https", "http"], "an http(s) URL").optional(),
         caddy: Caddy.default(CADDY_DEFAULTS),
         phpFpm: PhpFpm.default(PHP_FPM_DEFAULTS),
         timers: Timers.default({ install: true }),
         joomla: z.strictObject({
             version: z.string().regex(/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/, "must be a Joomla version such as 6.0.4"),
-            url: z.string().regex(/^(https|file):\/\/\S+$/, "must be an https:// (or file://) URL of a Joomla full package"),
+            url: url(["https", "file"], "the URL of a Joomla full package"),
             /** The package's checksum: sha256, or sha512 where that is what is published. */
             sha256: sha256.optional(),
             sha512: sha512.optional(),
@@ -175,8 +216,21 @@ export const PlatformConfigSchema = z
         if (c.server.provider !== "existing") {
             if (c.adminCidrs.length === 0) ctx.addIssue({ code: "custom", path: ["adminCidrs"], message: "list the CIDR blocks allowed to reach SSH and MySQL, e.g. [\"203.0.113.7/32\"]" });
             if (!c.ssh.publicKey) ctx.addIssue({ code: "custom", path: ["ssh", "publicKey"], message: `is required for a ${c.server.provider} server (the key installed on it)` });
-        } else if (!c.server.ipv4 && !z.ipv4().safeParse(c.server.address).success) {
-            ctx.addIssue({ code: "custom", path: ["server", "ipv4"], message: "is required when server.address is not an IPv4 address (apex A records point at it)" });
+        } else {
+            if (!c.server.ipv4 && !z.ipv4().safeParse(c.server.address).success) {
+                ctx.addIssue({ code: "custom", path: ["server", "ipv4"], message: "is required when server.address is not an IPv4 address (apex A records point at it)" });
+            }
+            if (!c.ssh.hostKey) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["ssh", "hostKey"],
+                    message:
+                        "is required for an existing server: every SSH connection verifies it. Read it with " +
+                        `\`ssh-keyscan -t ed25519 -p ${c.ssh.port} ${c.server.address}\`, check its fingerprint against ` +
+                        "`ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` run on the server's console, and set the key type and key it printed: " +
+                        'mokowaas:ssh: { hostKey: "ssh-ed25519 AAAA..." } (see docs/config.md)',
+                });
+            }
         }
     });
 

@@ -11,6 +11,7 @@ import type { PlatformExports } from "../components/platform-ref";
 import { type SshConnection, serverCommand } from "../components/server-command";
 import { cloudInit } from "./cloud-init";
 import type { PlatformConfig, PlatformSettings } from "./config";
+import { type HostKeyPair, ed25519HostKey } from "./host-key";
 import { mokowaasPrefix } from "./server-paths";
 import { type ServerHandle, digitaloceanServer, existingServer, hetznerServer } from "./servers";
 import { borgPassphraseStep } from "./steps/borg-passphrase";
@@ -34,18 +35,19 @@ export class Platform extends pulumi.ComponentResource {
         const c = args.config;
         const child = (suffix: string) => `${name}-${suffix}`;
 
-        const server = this.createServer(`mokowaas-${name}`, c);
+        const mine = { parent: this };
+        const { server, hostKey } = this.createServer(`mokowaas-${name}`, c, child("ssh-host-key"));
+        // Every command and copy verifies the host key (without one @pulumi/command checks nothing).
         const connection: pulumi.Output<SshConnection> = pulumi.secret(
-            pulumi.all([server.sshHost, args.privateKey]).apply(([host, privateKey]) => ({
+            pulumi.all([server.sshHost, args.privateKey, hostKey]).apply(([host, privateKey, key]) => ({
                 host,
                 port: c.ssh.port,
                 user: c.ssh.user,
                 privateKey,
-                ...(c.ssh.hostKey ? { hostKey: c.ssh.hostKey } : {}),
+                hostKey: key,
                 dialErrorLimit: 30,
             })),
         );
-        const mine = { parent: this };
         const steps: PlatformServer = {
             config: c,
             connection,
@@ -78,7 +80,7 @@ export class Platform extends pulumi.ComponentResource {
             hostname: c.hostname,
             ipv4: server.ipv4,
             ipv6: server.ipv6,
-            ssh: connection.apply((conn) => ({ host: conn.host as string, port: c.ssh.port, user: c.ssh.user, privateKey: conn.privateKey as string, ...(c.ssh.hostKey ? { hostKey: c.ssh.hostKey } : {}) })),
+            ssh: connection.apply((conn) => ({ host: conn.host as string, port: c.ssh.port, user: c.ssh.user, privateKey: conn.privateKey as string, hostKey: conn.hostKey as string })),
             mysql: {
                 endpoint: c.mysql.tunnelPort === null ? `${c.mysql.serverHost}:${c.mysql.serverPort}` : `127.0.0.1:${c.mysql.tunnelPort}`,
                 tls: c.mysql.tls,
@@ -96,16 +98,23 @@ export class Platform extends pulumi.ComponentResource {
         this.registerOutputs(this.outputs);
     }
 
-    private createServer(serverName: string, c: PlatformConfig): ServerHandle {
+    /**
+     * The server and the host public key every connection pins. A new cloud server gets a key
+     * pair from the stack (infra/host-key.ts: 32 random bytes, secret in state), installed by
+     * cloud-init; an existing server's key comes from config (required there). A configured key
+     * also wins on a cloud server: it adopts one created before the stack generated keys.
+     */
+    private createServer(serverName: string, c: PlatformConfig, keyName: string): { server: ServerHandle; hostKey: pulumi.Output<string> } {
         const opts = { parent: this };
-        const userData = cloudInit({ hostname: c.hostname });
-        switch (c.server.provider) {
-            case "hetzner":
-                return hetznerServer(serverName, { ...c, server: c.server }, userData, c.ssh.publicKey!, opts);
-            case "digitalocean":
-                return digitaloceanServer(serverName, { ...c, server: c.server }, userData, c.ssh.publicKey!, opts);
-            case "existing":
-                return existingServer({ ...c, server: c.server });
-        }
+        if (c.server.provider === "existing") return { server: existingServer({ ...c, server: c.server }), hostKey: pulumi.output(c.ssh.hostKey!) };
+        const seed = new random.RandomBytes(keyName, { length: 32 }, opts);
+        const pair: pulumi.Output<HostKeyPair> = pulumi.secret(seed.base64.apply((b64) => ed25519HostKey(Buffer.from(b64, "base64"))));
+        // Secret as a whole: it carries the host's private key.
+        const userData = pulumi.secret(pair.apply((hostKey) => cloudInit({ hostname: c.hostname, hostKey })));
+        const hostKey = c.ssh.hostKey ? pulumi.output(c.ssh.hostKey) : pulumi.unsecret(pair.apply((k) => k.publicKey));
+        const server = c.server.provider === "hetzner"
+            ? hetznerServer(serverName, { ...c, server: c.server }, userData, c.ssh.publicKey!, opts)
+            : digitaloceanServer(serverName, { ...c, server: c.server }, userData, c.ssh.publicKey!, opts);
+        return { server, hostKey };
     }
 }

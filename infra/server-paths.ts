@@ -19,7 +19,7 @@ export function runtimePaths(c: PlatformConfig) {
 
 /** The command prefix that runs the server CLI (exported for tenant stacks). */
 export function mokowaasPrefix(c: PlatformConfig): string {
-    const env = Object.entries({ MOKOWAAS_ROOT: c.paths.root, ...c.paths.env }).map(([k, v]) => `${k}=${shellQuote(v)}`);
+    const env = Object.entries({ MOKOWAAS_ROOT: c.paths.root, ...c.paths.env }).map(([k, v]) => shellQuote(`${k}=${v}`));
     return `${sudoPrefix(c)}env ${env.join(" ")} ${shellQuote(c.paths.php)} ${shellQuote(runtimePaths(c).cli)}`;
 }
 

@@ -30,7 +30,7 @@ export function inboundRules(c: PlatformConfig): { port: string; sources: string
     ];
 }
 
-export function hetznerServer(name: string, c: PlatformConfig & { server: { provider: "hetzner" } }, userData: string, publicKey: string, opts: Opts): ServerHandle {
+export function hetznerServer(name: string, c: PlatformConfig & { server: { provider: "hetzner" } }, userData: pulumi.Input<string>, publicKey: string, opts: Opts): ServerHandle {
     const s = c.server;
     const key = new hcloud.SshKey(name, { name, publicKey }, opts);
     const firewall = new hcloud.Firewall(
@@ -62,7 +62,7 @@ export function hetznerServer(name: string, c: PlatformConfig & { server: { prov
     return { id: server.id, sshHost: server.ipv4Address, ipv4: server.ipv4Address, ipv6: server.ipv6Address.apply((a) => a ?? "") };
 }
 
-export function digitaloceanServer(name: string, c: PlatformConfig & { server: { provider: "digitalocean" } }, userData: string, publicKey: string, opts: Opts): ServerHandle {
+export function digitaloceanServer(name: string, c: PlatformConfig & { server: { provider: "digitalocean" } }, userData: pulumi.Input<string>, publicKey: string, opts: Opts): ServerHandle {
     const s = c.server;
     const key = new digitalocean.SshKey(name, { name, publicKey }, opts);
     const droplet = new digitalocean.Droplet(

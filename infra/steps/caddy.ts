@@ -44,8 +44,9 @@ export function caddyDropIn(c: PlatformConfig): string {
 export function caddyInstallScript(c: PlatformConfig): string {
     const s = sudoPrefix(c);
     const p = caddyPaths(c);
-    const env = Object.entries(caddyEnvironment(c)).map(([k, v]) => `${k}=${shellQuote(v)}`).join(" ");
-    const unit = `${c.caddy.service}.service`;
+    const q = shellQuote;
+    const env = Object.entries(caddyEnvironment(c)).map(([k, v]) => q(`${k}=${v}`)).join(" ");
+    const unit = q(`${c.caddy.service}.service`);
     const restart = c.caddy.admin === "off";
     return installFilesScript(
         [
@@ -56,7 +57,7 @@ export function caddyInstallScript(c: PlatformConfig): string {
         {
             sudo: s,
             what: "Caddy",
-            validate: [`${s}env HOME="$work" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" ${env} caddy validate --config ${p.caddyfile} --adapter caddyfile >&2`],
+            validate: [`${s}env HOME="$work" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" ${env} caddy validate --config ${q(p.caddyfile)} --adapter caddyfile >&2`],
             apply: [
                 `if [ -n "$changed_env" ]; then ${s}systemctl daemon-reload; fi`,
                 restart

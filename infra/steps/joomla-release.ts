@@ -40,7 +40,7 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
         `if [ ! -d ${q(rel)} ] || [ ! -d ${q(dist)} ]; then`,
         `  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT`,
         `  curl -fsSL --retry 3 -o "$tmp/package" ${q(c.joomla.url)}`,
-        `  echo ${q(`${sum}  `)}"$tmp/package" | ${tool} -c --status - || { echo "Joomla ${c.joomla.version}: checksum mismatch for ${c.joomla.url}" >&2; exit 1; }`,
+        `  echo ${q(`${sum}  `)}"$tmp/package" | ${tool} -c --status - || { echo ${q(`Joomla ${c.joomla.version}: checksum mismatch for ${c.joomla.url}`)} >&2; exit 1; }`,
         ...place(dist, false),
         ...place(rel, true),
         "fi",

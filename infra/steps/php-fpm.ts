@@ -25,7 +25,7 @@ export function renderSettings(template: string, settings: Record<string, string
     for (const [key, value] of Object.entries(settings)) {
         const line = new RegExp(`^${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*=.*$`, "m");
         if (!line.test(out)) throw new Error(`${file}: no "${key} = ..." line to set`);
-        out = out.replace(line, `${key} = ${value}`);
+        out = out.replace(line, () => `${key} = ${value}`); // a function: "$&" in a value stays literal
     }
     return out;
 }
@@ -53,7 +53,9 @@ export function phpFpmPool(c: PlatformConfig): string {
 export function phpFpmInstallScript(c: PlatformConfig): string {
     const s = sudoPrefix(c);
     const p = phpFpmPaths(c);
-    const pools = shellQuote(serverPaths(c).tenantPools);
+    const q = shellQuote;
+    const pools = q(serverPaths(c).tenantPools);
+    const service = q(p.service);
     // FPM refuses an include whose folder is missing (an empty one is fine): create it first.
     return `${s}mkdir -p ${pools}\n${s}chmod 700 ${pools}\n` + installFilesScript(
         [
@@ -63,10 +65,10 @@ export function phpFpmInstallScript(c: PlatformConfig): string {
         {
             sudo: s,
             what: "PHP-FPM",
-            validate: [`${s}${p.binary} -t -y ${p.config} >&2`],
+            validate: [`${s}${q(p.binary)} -t -y ${q(p.config)} >&2`],
             // A reload (SIGUSR2) re-executes the master: new pools, php.ini and opcache sizes apply.
-            apply: [`if ${s}systemctl is-active --quiet ${p.service}; then ${s}systemctl reload ${p.service}; fi`],
-            always: [`${s}systemctl enable --quiet ${p.service}`, `${s}systemctl is-active --quiet ${p.service} || ${s}systemctl start ${p.service}`],
+            apply: [`if ${s}systemctl is-active --quiet ${service}; then ${s}systemctl reload ${service}; fi`],
+            always: [`${s}systemctl enable --quiet ${service}`, `${s}systemctl is-active --quiet ${service} || ${s}systemctl start ${service}`],
         },
     );
 }

@@ -38,7 +38,7 @@ export function runtimeInstallScript(c: PlatformConfig): string {
     const q = shellQuote;
     return [
         "set -eu",
-        `test -f ${q(p.staging + "/runtime/bin/mokowaas")} || { echo "runtime missing in ${p.staging}: the copy did not complete" >&2; exit 1; }`,
+        `test -f ${q(p.staging + "/runtime/bin/mokowaas")} || { echo ${q(`runtime missing in ${p.staging}: the copy did not complete`)} >&2; exit 1; }`,
         `${s}rm -rf ${q(p.dir + ".new")} ${q(p.dir + ".old")}`,
         `${s}cp -R ${q(p.staging + "/runtime")} ${q(p.dir + ".new")}`,
         `${s}chown -R 0:0 ${q(p.dir + ".new")} 2>/dev/null || true`,

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { HOST_KEY } from "./helpers/platform-fixture";
 
 const repo = path.join(__dirname, "..", "..");
 const tsx = path.join(repo, "node_modules", ".bin", "tsx");
@@ -39,9 +40,18 @@ describe("fleet's tunnel opener with scripts/tunnel.ts", () => {
     it("reports ssh's own failure when the tunnel cannot open", () => {
         const r = openWith("prod", {
             tunnel: { localPort: 1, remoteHost: "127.0.0.1", remotePort: 3306 },
-            ssh: { host: "127.0.0.1", port: 1, user: "nobody", privateKey: "not a key" },
+            ssh: { host: "127.0.0.1", port: 1, user: "nobody", privateKey: "not a key", hostKey: HOST_KEY },
         });
         expect(r.ok).toBe(false);
         expect(r.text).toMatch(/^error: ssh tunnel .* did not open: /);
+    });
+
+    it("refuses a platform that exports no SSH host key, before any ssh runs", () => {
+        const r = openWith("prod", {
+            tunnel: { localPort: 1, remoteHost: "127.0.0.1", remotePort: 3306 },
+            ssh: { host: "127.0.0.1", port: 1, user: "nobody", privateKey: "not a key" },
+        });
+        expect(r.ok).toBe(false);
+        expect(r.text).toMatch(/^error: the platform exports no SSH host key for 127\.0\.0\.1:1/);
     });
 });

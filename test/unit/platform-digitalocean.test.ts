@@ -2,12 +2,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { fakePrivateKey } from "./helpers/platform-fixture";
 import { cloudInit } from "../../infra/cloud-init";
-import { expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
-import { installMocks, mockPassword, one, settle, valueOf } from "./helpers/pulumi-mocks";
+import { ed25519HostKey } from "../../infra/host-key";
+import { expectExportContract, expectHostKeyPinned, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
+import { installMocks, mockBytes, mockPassword, one, settle, valueOf } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
 const KEY = fakePrivateKey("dokeyfortestsonly");
 const BORG = "AdoptedBorgPassphrase0123456789abcdef";
+/** The key the stack generates (in the droplet's user data) and the one configured to adopt a droplet made before it. */
+const GENERATED = ed25519HostKey(mockBytes("prod-do-ssh-host-key"));
+const ADOPTED = ed25519HostKey(Buffer.alloc(32, 42)).publicKey;
 const registered = installMocks({
     stack: "prod-do",
     config: {
@@ -15,7 +19,7 @@ const registered = installMocks({
             "mokowaas:hostname": "do.mokowaas.example.net",
             "mokowaas:server": { provider: "digitalocean", size: "s-2vcpu-4gb", region: "ams3" },
             "mokowaas:adminCidrs": ["198.51.100.7/32", "2001:db8:1::/48"],
-            "mokowaas:ssh": { user: "deploy", publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDoExampleKey deploy@example.net" },
+            "mokowaas:ssh": { user: "deploy", publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDoExampleKey deploy@example.net", hostKey: ADOPTED },
             "mokowaas:mysql": { tunnelPort: 13307 },
             "mokowaas:caddy": { httpPort: 8080, httpsPort: 8443, httpsSuffix: ":8443", acmeEmail: "ops@example.net" },
         }),
@@ -37,12 +41,17 @@ describe("platform prod-do on DigitalOcean", () => {
         const droplet = one(registered, "digitalocean:index/droplet:Droplet", "mokowaas-prod-do");
         expect(droplet.inputs).toMatchObject({
             name: "mokowaas-prod-do", image: "ubuntu-24-04-x64", size: "s-2vcpu-4gb", region: "ams3", ipv6: true,
-            sshKeys: ["aa:bb:cc"], userData: cloudInit({ hostname: "do.mokowaas.example.net" }),
+            sshKeys: ["aa:bb:cc"], userData: cloudInit({ hostname: "do.mokowaas.example.net", hostKey: GENERATED }),
         });
+        expect(droplet.secretInputs).toContain("userData");
         expect(droplet.ignoreChanges.sort()).toEqual(["sshKeys", "userData"]);
         expect(droplet.protect).toBe(true);
         expect(one(registered, "digitalocean:index/sshKey:SshKey", "mokowaas-prod-do").inputs.name).toBe("mokowaas-prod-do");
         expect(registered.some((r) => r.type.startsWith("hcloud:"))).toBe(false);
+    });
+
+    it("pins the configured host key (adopting a droplet made before the stack generated keys), not the generated one", async () => {
+        await expectHostKeyPinned(registered, outputs, ADOPTED, GENERATED.privateKey);
     });
 
     it("attaches a firewall that must not open SSH or MySQL to the internet; web ports follow Caddy's", () => {
@@ -59,7 +68,7 @@ describe("platform prod-do on DigitalOcean", () => {
 
     it("runs every server command through sudo as the SSH user", () => {
         expect(platformCommand(registered, "prod-do", "platform-init").inputs.create).toMatch(/^sudo env MOKOWAAS_ROOT=\/ php \/opt\/mokowaas\/runtime\/bin\/mokowaas platform init /);
-        expect(platformCommand(registered, "prod-do", "mysql-admin").inputs.create).toContain("sudo mysql <<SQL");
+        expect(platformCommand(registered, "prod-do", "mysql-admin").inputs.create).toMatch(/\n {2}\| sudo mysql$/);
         expect(platformCommand(registered, "prod-do", "runtime-copy").inputs.connection).toMatchObject({ user: "deploy", host: "198.51.100.20" });
         expect(platformCommand(registered, "prod-do", "borg-passphrase").inputs.create).toContain("| sudo sh -c 'umask 077;");
         expect(platformCommand(registered, "prod-do", "caddy").inputs.create).toContain("sudo systemctl reload caddy.service");

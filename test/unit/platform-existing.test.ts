@@ -1,14 +1,17 @@
 /** Platform stack "local" from Pulumi.local.yaml: an existing server (this machine), under mocks. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { fakePrivateKey } from "./helpers/platform-fixture";
-import { COMMAND, expectExportContract, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
+import { parsePlatformConfig } from "../../infra/config";
+import { fakePrivateKey, HOST_KEY } from "./helpers/platform-fixture";
+import { COMMAND, expectExportContract, expectHostKeyPinned, expectPlatformSecrets, expectSetupOrder, platformCommand } from "./helpers/platform-checks";
 import { installMocks, mockPassword, settle, valueOf } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
 const KEY = fakePrivateKey("localkeyfortestsonly");
+/** Pulumi.local.yaml leaves the host key to `npm run local` (its sshd's key); here a fixed one. */
+const SSH = { ...(JSON.parse(stackConfig("local")["mokowaas:ssh"]) as Record<string, unknown>), hostKey: HOST_KEY };
 const registered = installMocks({
     stack: "local",
-    config: { ...stackConfig("local"), "mokowaas:sshPrivateKey": KEY },
+    config: { ...stackConfig("local", { "mokowaas:ssh": SSH }), "mokowaas:sshPrivateKey": KEY },
     secretKeys: ["mokowaas:sshPrivateKey"],
 });
 let outputs: Record<string, any>;
@@ -47,7 +50,7 @@ describe("platform local on an existing server", () => {
         expect(platformCommand(registered, "local", "ready").inputs.connection).toMatchObject({ host: "127.0.0.1", port: 2222, user: "root", privateKey: KEY });
         expect(platformCommand(registered, "local", "ready").inputs.create).toContain("php -r 'exit(PHP_VERSION_ID >= 80300 ? 0 : 1);'");
         expect(platformCommand(registered, "local", "mysql-admin").inputs.create).toContain(
-            "mysql --protocol=socket --socket=/tmp/mokowaas-local/mysql/mysqld.sock --user=root <<SQL",
+            "| mysql --protocol=socket --socket=/tmp/mokowaas-local/mysql/mysqld.sock --user=root",
         );
         expect(platformCommand(registered, "local", "platform-init").inputs.create).toBe(
             `${PREFIX} platform init --mysql-host 127.0.0.1 --mysql-port 33306 --mysql-user mokowaas_admin --php-user www-data` +
@@ -58,6 +61,14 @@ describe("platform local on an existing server", () => {
         expect(platformCommand(registered, "local", "joomla-release").inputs.create).toContain("/tmp/mokowaas-local/root/srv/mokowaas/current");
         expect(platformCommand(registered, "local", "borg-passphrase").inputs.create).toContain("/tmp/mokowaas-local/root/etc/mokowaas/borg.passphrase");
         expectSetupOrder(registered, "local", SERVICES);
+    });
+
+    it("verifies the configured host key in every connection, and refuses to run without one", async () => {
+        await expectHostKeyPinned(registered, outputs, HOST_KEY);
+        const raw = Object.fromEntries(Object.entries(stackConfig("local")).map(([k, v]) => [k.slice("mokowaas:".length), v.startsWith("{") ? JSON.parse(v) : v]));
+        expect(() => parsePlatformConfig("local", raw)).toThrow(
+            "mokowaas:ssh.hostKey: is required for an existing server: every SSH connection verifies it. Read it with `ssh-keyscan -t ed25519 -p 2222 127.0.0.1`",
+        );
     });
 
     it("keeps secrets on stdin", async () => {

@@ -8,11 +8,19 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { platformStack } from "./helpers/platform-fixture";
+import { platformExports, platformStack } from "./helpers/platform-fixture";
 import { installMocks, settle } from "./helpers/pulumi-mocks";
 import { PROJECT_DIR } from "./helpers/stack-config";
 
-const registered = installMocks({ stack: "acme", stacks: { "organization/mokowaas/prod": platformStack() } });
+/** A platform stack as exported before host keys: its ssh output has none. */
+const { hostKey: _, ...sshWithoutHostKey } = platformExports().ssh;
+const registered = installMocks({
+    stack: "acme",
+    stacks: {
+        "organization/mokowaas/prod": platformStack(),
+        "organization/mokowaas/prod-before-host-keys": platformStack({ ssh: sshWithoutHostKey as ReturnType<typeof platformExports>["ssh"] }),
+    },
+});
 let program: () => Promise<Record<string, unknown>>;
 let dir: string;
 
@@ -55,5 +63,16 @@ describe("tenant stack acme with a bad file beside it", () => {
         );
         await settle();
         expect(registered).toEqual([]);
+    });
+
+    it("refuses a platform that exports no SSH host key: nothing would verify the server", async () => {
+        (await import("@pulumi/pulumi")).runtime.setAllConfig({ "mokowaas:platformStack": "organization/mokowaas/prod-before-host-keys" });
+        const error = await program().then(() => undefined, (e: Error) => e);
+        expect(error?.message).toBe(
+            'platform stack "organization/mokowaas/prod-before-host-keys" exports no ssh.hostKey, so its server\'s identity cannot be verified: ' +
+                "run `pulumi up -s prod` first (an existing server needs mokowaas:ssh.hostKey, see docs/config.md)",
+        );
+        await settle();
+        expect(registered.filter((r) => r.type.startsWith("command:") || r.type.startsWith("mysql:"))).toEqual([]);
     });
 });

@@ -20,6 +20,7 @@ import { mysqlAdminCreateScript } from "../../infra/steps/mysql-admin";
 import { phpFpmInstallScript } from "../../infra/steps/php-fpm";
 import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../../infra/steps/runtime";
 import { timersInstallScript } from "../../infra/steps/timers";
+import { HOST_KEY } from "./helpers/platform-fixture";
 
 let tmp: string;
 const sh = (script: string, input = "") => spawnSync("sh", ["-c", script], { input, encoding: "utf8" });
@@ -29,7 +30,7 @@ function config(joomla: Record<string, string>): PlatformConfig {
     return parsePlatformConfig("test", {
         hostname: "test.mokowaas.example.net",
         server: { provider: "existing", address: "127.0.0.1" },
-        ssh: { user: "tester", port: 2222 },
+        ssh: { user: "tester", port: 2222, hostKey: HOST_KEY },
         mysql: { rootClient: `${tmp}/fake-mysql`, tunnelPort: null },
         paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: `${tmp}/fake-php`, sudo: false },
         joomla,
@@ -238,7 +239,7 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         return parsePlatformConfig("test", {
             hostname: "test.mokowaas.example.net",
             server: { provider: "existing", address: "127.0.0.1" },
-            ssh: { user: "tester" },
+            ssh: { user: "tester", hostKey: HOST_KEY },
             mysql: { tunnelPort: null },
             paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: "/usr/bin/php", sudo: false, systemdDir: `${tmp}/systemd` },
             caddy: { configDir: `${tmp}/etc/caddy`, httpPort: 8080, httpsPort: 8443, httpsSuffix: ":8443", acmeEmail: "ops@example.net" },

@@ -60,6 +60,25 @@ export async function expectPlatformSecrets(list: Registered[], stack: string, o
     }
 }
 
+/**
+ * Every SSH connection of the platform (commands and the runtime copy) pins `hostKey`, and the
+ * platform exports it for tenant stacks and the tunnel. With `privateKey` (a generated host key),
+ * that key travels only in the server's user data, which is secret.
+ */
+export async function expectHostKeyPinned(list: Registered[], outputs: Record<string, unknown>, hostKey: string, privateKey?: string): Promise<void> {
+    const connections = list.filter((r) => r.type === COMMAND || r.type === COPY);
+    expect(connections.length).toBeGreaterThan(0);
+    for (const r of connections) expect({ [r.name]: r.inputs.connection.hostKey }).toEqual({ [r.name]: hostKey });
+    expect((await valueOf(outputs.ssh) as { hostKey: string }).hostKey).toBe(hostKey);
+    if (privateKey === undefined) return;
+    // The key file's 4th base64 line holds the seed (the first ones are the same for every Ed25519 key).
+    const secretPart = privateKey.split("\n")[4];
+    expect(secretPart).toMatch(/^[A-Za-z0-9+/]{70}$/);
+    const holders = list.filter((r) => JSON.stringify(r.inputs).includes(secretPart));
+    expect(holders.map((r) => r.name)).toEqual(list.filter((r) => typeof r.inputs.userData === "string").map((r) => r.name));
+    for (const r of holders) expect(r.secretInputs, `${r.name}.userData holds the host's private key`).toContain("userData");
+}
+
 /** The platform's outputs are exactly what tenant stacks read (components/platform-ref.ts). */
 export function expectExportContract(outputs: Record<string, unknown>): void {
     expect(Object.keys(outputs).sort()).toEqual(Object.keys(platformExports()).sort());

@@ -44,6 +44,11 @@ export function mockPassword(name: string): string {
     return "Pw" + createHash("sha256").update(name).digest("hex").slice(0, 30);
 }
 
+/** The bytes a mocked RandomBytes yields: 32 per resource, derived from its name. */
+export function mockBytes(name: string, length = 32): Buffer {
+    return createHash("sha256").update(`bytes:${name}`).digest().subarray(0, length);
+}
+
 const BCRYPT_ALPHABET = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const bcryptHashes = new Map<string, string>();
 
@@ -81,6 +86,10 @@ function stateFor(type: string, name: string, inputs: any, stacks: MockSetup["st
     switch (type) {
         case "random:index/randomPassword:RandomPassword":
             return { id: name, state: { ...inputs, result: mockPassword(name), bcryptHash: mockBcryptHash(name) } };
+        case "random:index/randomBytes:RandomBytes": {
+            const bytes = mockBytes(name, inputs.length);
+            return { id: name, state: { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex") } };
+        }
         case "hcloud:index/server:Server":
             return { id: "4711", state: { ...inputs, ipv4Address: "203.0.113.10", ipv6Address: "2001:db8::1" } };
         case "hcloud:index/firewall:Firewall":

@@ -52,11 +52,12 @@ export function expectNoSecretInCommands(list: Registered[], secrets: string[]):
     }
 }
 
-/** Every remote command: secrets only on stdin and in the connection, nothing logged, outputs secret. */
+/** Every remote command: host key pinned, secrets only on stdin and in the connection, nothing logged, outputs secret. */
 export function expectCommandsSealed(list: Registered[]): void {
     for (const r of list.filter((x) => x.type === TYPES.command)) {
         expect({ name: r.name, logging: r.inputs.logging }).toEqual({ name: r.name, logging: "none" });
         expect(r.secretInputs, r.name).toContain("connection");
+        expect(r.inputs.connection.hostKey, `${r.name} must verify the server's host key`).toMatch(/^ssh-ed25519 AAAA/);
         if (r.inputs.stdin !== undefined) expect(r.secretInputs, r.name).toContain("stdin");
         expect(r.additionalSecretOutputs, r.name).toEqual(expect.arrayContaining(["stdout", "stderr"]));
         expect(r.inputs.environment, `${r.name} must not pass secrets through the environment`).toBeUndefined();
