@@ -8,9 +8,8 @@ import * as path from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { hostProblem } from "./hosts";
-
-/** Tenant names: DNS-, stack- and MySQL-safe (a MySQL 8 user name holds at most 32 characters). */
-export const TENANT_NAME = /^[a-z][a-z0-9-]{1,30}$/;
+// Tenant names: the rule lives in runtime/rules.json, which the server applies too.
+import { TENANT_NAME, TENANT_NAME_MEANS } from "./rules";
 
 /** Names a tenant may not take: platform stacks, MySQL's own schemas, words with a meaning here. */
 export const RESERVED_NAMES: ReadonlySet<string> = new Set([
@@ -146,7 +145,7 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
     const add = (p: string, message: string) => problems.push({ file, path: p, message });
     const name = tenantNameOf(file);
     if (!TENANT_NAME.test(name)) {
-        add("name", `file name "${name}" is not a valid tenant name: use 2 to 31 characters a-z, 0-9 and -, starting with a letter`);
+        add("name", `file name "${name}" is not a valid tenant name: use ${TENANT_NAME_MEANS}`);
     } else if (RESERVED_NAMES.has(name)) {
         add("name", `"${name}" is a reserved name: choose another file name`);
     }

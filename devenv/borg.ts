@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { serverLayout } from "../components/rules";
 
 /** Environment for processes that run borg for this root (no ~/.config or ~/.cache of the user touched). */
 export function borgEnv(root: string): Record<string, string> {
@@ -16,7 +17,7 @@ export function borgEnv(root: string): Record<string, string> {
 
 /** Writes a random passphrase to the platform's passphrase file (0600) and returns the file. */
 export function writePassphrase(root: string): string {
-    const file = path.join(root, "etc/mokowaas/borg.passphrase");
+    const file = serverLayout(root).borgPassphrase;
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, crypto.randomBytes(24).toString("hex") + "\n", { mode: 0o600 });
     return file;
@@ -24,7 +25,7 @@ export function writePassphrase(root: string): string {
 
 /** Archive names in `repo`, read with borg itself (passphrase through BORG_PASSCOMMAND, never argv). */
 export function archives(root: string, repo: string): string[] {
-    const pass = path.join(root, "etc/mokowaas/borg.passphrase");
+    const pass = serverLayout(root).borgPassphrase;
     const r = spawnSync("borg", ["list", "--short", repo], {
         encoding: "utf8",
         env: { ...process.env, ...borgEnv(root), BORG_PASSCOMMAND: `cat ${pass}` },

@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { serverLayout } from "../components/rules";
 import { freePort, waitForPort } from "./ports";
 import { launch } from "./process";
 import { serverPath, toolchain } from "./toolchain";
@@ -84,7 +85,8 @@ export async function startPhpFpm(opts: PhpFpmOptions): Promise<PhpFpm> {
     const errorLog = path.join(opts.dir, "php-fpm.log");
     const { config: main, pidFile } = fpmFiles(opts.dir);
     const root = opts.root.replace(/\/+$/, "");
-    fs.mkdirSync(path.join(root, "etc/mokowaas/fpm"), { recursive: true });
+    const layout = serverLayout(root);
+    fs.mkdirSync(layout.tenantPools, { recursive: true });
     fs.mkdirSync(fpmSocketDir(root), { recursive: true });
     const pool = renderPool(fs.readFileSync(POOL_TEMPLATE, "utf8"), {
         user, group: user,
@@ -94,8 +96,8 @@ export async function startPhpFpm(opts: PhpFpmOptions): Promise<PhpFpm> {
         "env[MOKOWAAS_ROOT]": opts.root,
         "env[PATH]": serverPath(),
         "php_admin_value[error_log]": errorLog,
-        "php_admin_value[open_basedir]": `${root}/srv/mokowaas/releases/:${root}/etc/mokowaas/registry/hosts.php`,
-        include: `${root}/etc/mokowaas/fpm/*.conf`,
+        "php_admin_value[open_basedir]": `${layout.releases}/:${layout.hostMap}`,
+        include: `${layout.tenantPools}/*.conf`,
         ...opts.overrides,
     });
     const poolFile = path.join(opts.dir, "pool.conf");

@@ -1,8 +1,10 @@
 /**
  * Where things are on a platform server, derived from its config in one place: the runtime and
- * its CLI, the data plane's folders (the same derivation as runtime/src/Paths.php), the PHP-FPM
- * master's and Caddy's files. Every step (infra/steps/) and the local platform read them here.
+ * its CLI, the data plane's folders (runtime/rules.json's layout, which runtime/src/Paths.php
+ * reads too), the PHP-FPM master's and Caddy's files. Every step (infra/steps/) and the local
+ * platform read them here.
  */
+import { serverLayout, type LayoutName } from "../components/rules";
 import { shellQuote } from "../components/server-command";
 import type { PlatformConfig } from "./config";
 
@@ -23,18 +25,13 @@ export function mokowaasPrefix(c: PlatformConfig): string {
     return `${sudoPrefix(c)}env ${env.join(" ")} ${shellQuote(c.paths.php)} ${shellQuote(runtimePaths(c).cli)}`;
 }
 
-/** Server-side data-plane paths (the same derivation as runtime/src/Paths.php). */
-export function serverPaths(c: PlatformConfig) {
-    const root = rootValue(c);
-    return {
-        releases: `${root}/srv/mokowaas/releases`,
-        current: `${root}/srv/mokowaas/current`,
-        platformConfig: `${root}/etc/mokowaas/platform.php`,
-        borgPassphrase: `${root}/etc/mokowaas/borg.passphrase`,
-        borgBase: `${root}/var/lib/mokowaas/borg`,
-        /** Every tenant's PHP-FPM pool file (root only; the platform pool includes them). */
-        tenantPools: `${root}/etc/mokowaas/fpm`,
-    };
+/**
+ * Server-side data-plane paths: runtime/rules.json's layout under the platform's root, as
+ * runtime/src/Paths.php derives them (e.g. tenantPools: every tenant's PHP-FPM pool file, which
+ * the platform pool includes).
+ */
+export function serverPaths(c: PlatformConfig): Record<LayoutName, string> {
+    return serverLayout(c.paths.root);
 }
 
 /** A value inside a systemd unit: `%` starts a specifier there. */

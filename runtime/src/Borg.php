@@ -8,7 +8,7 @@ use MokoWaaS\Cli\UserError;
 
 /**
  * The platform's Borg repository. The passphrase stays in its root-only file
- * (Paths::borgPassphraseFile, 0600) and reaches borg through BORG_PASSCOMMAND, which names the
+ * (Paths::borgPassphrase, 0600) and reaches borg through BORG_PASSCOMMAND, which names the
  * file and never holds the secret: nothing secret in argv, environment or logs.
  */
 final class Borg
@@ -25,7 +25,7 @@ final class Borg
     /** @return array<string, string> */
     private function env(): array
     {
-        $file = $this->paths->borgPassphraseFile();
+        $file = $this->paths->borgPassphrase();
         clearstatcache(true, $file);
         if (!is_file($file)) {
             throw new UserError("the Borg passphrase file $file is missing: create it (root-only, mode 0600) before backing up", ExitCode::NOT_READY);
@@ -37,7 +37,7 @@ final class Borg
         unset($env['BORG_PASSPHRASE'], $env['BORG_PASSPHRASE_FD'], $env['BORG_NEW_PASSPHRASE']);
         $env['BORG_PASSCOMMAND'] = 'cat -- ' . escapeshellarg($file);
         // Borg's keys/security/cache folders: one place for every caller (timers, shells, control plane).
-        $env['BORG_BASE_DIR'] ??= $this->paths->root . '/var/lib/mokowaas/borg';
+        $env['BORG_BASE_DIR'] ??= $this->paths->borgBase();
         $env['BORG_EXIT_CODES'] = 'legacy';
         return $env;
     }

@@ -17,9 +17,10 @@ namespace MokoWaaS;
  *  3. Lowercase, then split off one ":port" suffix; the port must be 1 to 5 digits, 1-65535.
  *     Any other colon is port junk: reject.
  *  4. Strip ONE trailing dot (the absolute form "example.com." names the same host).
- *  5. The rest must be a DNS host name: at most 253 characters, at least two labels, each label
- *     1-63 of [a-z0-9-] not starting or ending with "-" (so "/", "\\", "..", "_", "@" fail), and
- *     the last label not all digits (that is an IPv4 literal).
+ *  5. The rest must be a DNS host name by the rules of runtime/rules.json (Rules::HOST_*, shared
+ *     with the control plane): at most 253 characters, at least two labels, each label 1-63 of
+ *     [a-z0-9-] not starting or ending with "-" (so "/", "\\", "..", "_", "@" fail), and the last
+ *     label not all digits (that is an IPv4 literal).
  * Key format of host maps: the normalized host, e.g. "dev.acme.example.com".
  *
  * Exact-key shortcut: keys are stored in normal form, so a raw Host made only of KEY_CHARS that IS
@@ -33,8 +34,7 @@ final class Host
     public const MAX_RAW_BYTES = 1000;
     public const MAX_SEPARATORS = 100;
     /** Every character a normalized host may contain (see the exact-key shortcut above). */
-    public const KEY_CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789.-';
-    private const LABEL = '/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\z/';
+    public const KEY_CHARS = Rules::HOST_KEY_CHARS;
 
     /** The normalized host, or null when $raw is malformed (answer 400). */
     public static function normalize(string $raw): ?string
@@ -69,7 +69,7 @@ final class Host
     {
         $normal = self::normalize($host);
         if ($normal === null) {
-            return "\"$host\" is not a host name (a-z, 0-9, inner hyphens, at least two labels, no IP address)";
+            return "\"$host\" is not a host name (at least " . Rules::HOST_MIN_LABELS . ' labels of ' . Rules::HOST_LABEL_MEANS . '; no IP address)';
         }
         if ($normal !== $host) {
             return "\"$host\" must be written in normal form: \"$normal\"";
@@ -96,15 +96,15 @@ final class Host
 
     private static function isName(string $host): bool
     {
-        if ($host === '' || strlen($host) > 253) {
+        if ($host === '' || strlen($host) > Rules::HOST_MAX_LENGTH) {
             return false;
         }
         $labels = explode('.', $host);
-        if (count($labels) < 2 || ctype_digit($labels[count($labels) - 1])) {
+        if (count($labels) < Rules::HOST_MIN_LABELS || !preg_match(Rules::HOST_LAST_LABEL, $labels[count($labels) - 1])) {
             return false;
         }
         foreach ($labels as $label) {
-            if (!preg_match(self::LABEL, $label)) {
+            if (!preg_match(Rules::HOST_LABEL, $label)) {
                 return false;
             }
         }

@@ -5,7 +5,8 @@ namespace MokoWaaS;
 
 /**
  * Every server path derives from one root, MOKOWAAS_ROOT (default "/"), so tests run the whole
- * data plane inside a temporary folder.
+ * data plane inside a temporary folder. The layout under the root is runtime/rules.json's "paths"
+ * (Rules::PATHS, which the control plane reads too): one method here per name there.
  */
 final class Paths
 {
@@ -14,9 +15,9 @@ final class Paths
      * compiled JConfig (secrets: 0640 root:<php user>). The bootstrap's fast path (mokowaas/enter.php,
      * rendered by `release bootstrap`) builds the same path from this constant without loading classes.
      */
-    public const HOST_FILES = '/etc/mokowaas/registry/hosts/';
+    public const HOST_FILES = Rules::PATHS['hostFiles'] . '/';
     /** Under the root: one folder per tenant (tenant()); the fast path builds its tenant's path from it too. */
-    public const TENANTS = '/srv/mokowaas/tenants/';
+    public const TENANTS = Rules::PATHS['tenants'] . '/';
 
     public readonly string $root;
 
@@ -34,43 +35,49 @@ final class Paths
     /** $ROOT/etc/mokowaas: platform config and the registry. */
     public function etc(): string
     {
-        return $this->root . '/etc/mokowaas';
+        return $this->root . Rules::PATHS['etc'];
     }
 
     /** The platform config file written by `platform init` (secrets: 0640 root:<php user>). */
     public function platformConfig(): string
     {
-        return $this->etc() . '/platform.php';
+        return $this->root . Rules::PATHS['platformConfig'];
     }
 
     /** Borg passphrase, root-only (0600). */
-    public function borgPassphraseFile(): string
+    public function borgPassphrase(): string
     {
-        return $this->etc() . '/borg.passphrase';
+        return $this->root . Rules::PATHS['borgPassphrase'];
     }
 
     /** $ROOT/etc/mokowaas/registry: one entry file per tenant plus the compiled host map. */
     public function registry(): string
     {
-        return $this->etc() . '/registry';
+        return $this->root . Rules::PATHS['registry'];
+    }
+
+    /** Folder of the entry files (registryEntry()). */
+    public function registryEntries(): string
+    {
+        return $this->root . Rules::PATHS['registryEntries'];
     }
 
     /** One entry file per tenant (secrets: 0640 root:<php user>, later root:<tenant user>). */
     public function registryEntry(string $tenant): string
     {
-        return $this->registry() . '/tenants/' . $tenant . '.php';
+        return $this->registryEntries() . '/' . $tenant . '.php';
     }
 
     /** The compiled host map read on every request (host => tenant, role, online, state; no secrets). */
     public function hostMap(): string
     {
-        return $this->registry() . '/hosts.php';
+        return $this->root . Rules::PATHS['hostMap'];
     }
 
     /** Folder of the per-host files (see HOST_FILES). */
     public function hostFiles(): string
     {
-        return $this->root . rtrim(self::HOST_FILES, '/');
+        return $this->root . Rules::PATHS['hostFiles'];
     }
 
     /** The compiled file of one served host ($host in normal form, see Host). */
@@ -91,13 +98,13 @@ final class Paths
      */
     public function mediaHosts(): string
     {
-        return $this->srv() . '/hosts';
+        return $this->root . Rules::PATHS['mediaHosts'];
     }
 
     /** $ROOT/etc/mokowaas/fpm: one PHP-FPM pool file per tenant (TenantPool), included by the platform pool. */
     public function tenantPools(): string
     {
-        return $this->etc() . '/fpm';
+        return $this->root . Rules::PATHS['tenantPools'];
     }
 
     /**
@@ -107,24 +114,30 @@ final class Paths
      */
     public function fpmHostLinks(): string
     {
-        return $this->root . '/var/lib/mokowaas/fpm-hosts';
+        return $this->root . Rules::PATHS['fpmHostLinks'];
     }
 
     /** $ROOT/srv/mokowaas. */
     public function srv(): string
     {
-        return $this->root . '/srv/mokowaas';
+        return $this->root . Rules::PATHS['srv'];
     }
 
     public function releases(): string
     {
-        return $this->srv() . '/releases';
+        return $this->root . Rules::PATHS['releases'];
     }
 
     /** Link to the Joomla release being served. */
     public function current(): string
     {
-        return $this->srv() . '/current';
+        return $this->root . Rules::PATHS['current'];
+    }
+
+    /** $ROOT/srv/mokowaas/tenants: one folder per tenant (tenant()). */
+    public function tenants(): string
+    {
+        return $this->root . Rules::PATHS['tenants'];
     }
 
     /** Per-tenant storage (cache, tmp, logs, sessions, media), outside any document root. */
@@ -136,18 +149,24 @@ final class Paths
     /** Locks for per-tenant operations (migrate, backup, restore, offboard). */
     public function locks(): string
     {
-        return $this->root . '/run/mokowaas/locks';
+        return $this->root . Rules::PATHS['locks'];
     }
 
     /** $ROOT/var/log/mokowaas: logs of background runs (the blueprint standby refill). */
     public function logs(): string
     {
-        return $this->root . '/var/log/mokowaas';
+        return $this->root . Rules::PATHS['logs'];
     }
 
     /** $ROOT/var/backups/mokowaas: the default Borg repository and safety copies. */
     public function backups(): string
     {
-        return $this->root . '/var/backups/mokowaas';
+        return $this->root . Rules::PATHS['backups'];
+    }
+
+    /** $ROOT/var/lib/mokowaas/borg: Borg's BORG_BASE_DIR (its keys and cache) unless the environment sets one. */
+    public function borgBase(): string
+    {
+        return $this->root . Rules::PATHS['borgBase'];
     }
 }

@@ -27,7 +27,8 @@ use MokoWaaS\Cli\UserError;
 final class Registry
 {
     public const STATES = ['provisioning', 'ready', 'offboarding'];
-    public const TENANT_NAME = '/^[a-z][a-z0-9-]{1,30}\z/';
+    /** runtime/rules.json's tenant name, shared with the control plane and the release's Tenant. */
+    public const TENANT_NAME = Rules::TENANT_NAME;
     /**
      * Per-tenant folders under Paths::tenant(), owned by the tenant's user, and their modes: media
      * (and its subfolders) belong to the web server's group, set-gid, because Caddy serves it.
@@ -158,7 +159,7 @@ final class Registry
     public function tenants(): array
     {
         $names = [];
-        foreach (glob($this->paths->registry() . '/tenants/*.php') ?: [] as $file) {
+        foreach (glob($this->paths->registryEntries() . '/*.php') ?: [] as $file) {
             $name = basename($file, '.php');
             if (preg_match(self::TENANT_NAME, $name)) {
                 $names[] = $name;
@@ -251,7 +252,7 @@ final class Registry
         $str = static fn (mixed $v, int $max = 255): bool => is_string($v) && $v !== '' && strlen($v) <= $max;
 
         if (!is_string($entry['tenant'] ?? null) || !preg_match(self::TENANT_NAME, $entry['tenant'])) {
-            $p[] = 'tenant: must be 2 to 31 of a-z, 0-9 and "-", starting with a letter';
+            $p[] = 'tenant: must be ' . Rules::TENANT_NAME_MEANS;
         }
 
         $hosts = $entry['hosts'] ?? null;
@@ -403,7 +404,7 @@ final class Registry
     public static function assertTenantName(string $tenant): void
     {
         if (!preg_match(self::TENANT_NAME, $tenant)) {
-            throw new UserError("\"$tenant\" is not a tenant name (2 to 31 of a-z, 0-9 and \"-\", starting with a letter)");
+            throw new UserError("\"$tenant\" is not a tenant name (" . Rules::TENANT_NAME_MEANS . ')');
         }
     }
 
@@ -565,7 +566,7 @@ final class Registry
     {
         $this->ensureDir($this->paths->srv(), 0755, null);
         // Traversable, not listable: no tenant learns the others' names from here.
-        $this->ensureDir($this->paths->srv() . '/tenants', 0711, null);
+        $this->ensureDir($this->paths->tenants(), 0711, null);
         $base = $this->paths->tenant($tenant);
         $this->ensureDir($base, 0751, $account['name'] ?? null, 'root', $account !== null);
         $web = $account !== null ? $this->pools()->webGroup() : null;
@@ -626,7 +627,7 @@ final class Registry
         // Every pool passes through to the files it may read; only root lists.
         $this->ensureDir($this->paths->etc(), 0711, null);
         $this->ensureDir($this->paths->registry(), 0711, null);
-        $this->ensureDir($this->paths->registry() . '/tenants', 0711, null);
+        $this->ensureDir($this->paths->registryEntries(), 0711, null);
         $this->ensureDir($this->paths->hostFiles(), 0711, null);
     }
 

@@ -7,7 +7,8 @@ import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { describe, expect, test } from "vitest";
 
-const HOST_PHP = path.resolve(__dirname, "../../runtime/src/Host.php");
+// Host.php and the generated Rules.php it reads its rules from (runtime/rules.json).
+const HOST_PHP = path.resolve(__dirname, "../../runtime/src/autoload.php");
 
 function normalizeAll(raws: string[]): (string | null)[] {
     const code = `require ${JSON.stringify(HOST_PHP)};

@@ -7,10 +7,11 @@ use MokoWaaS\Host;
 use MokoWaaS\JoomlaConfig;
 use MokoWaaS\JoomlaConfigFile;
 use MokoWaaS\Paths;
+use MokoWaaS\Rules;
 
 /**
  * The tenant of this PHP process, found before Joomla boots. Installed into every Joomla release
- * by `mokowaas release bootstrap` (as mokowaas/Tenant.php, beside copies of Host.php,
+ * by `mokowaas release bootstrap` (as mokowaas/Tenant.php, beside copies of Rules.php, Host.php,
  * Paths.php and JoomlaConfig.php) and used by defines.php, administrator/defines.php, api/defines.php,
  * configuration.php and the TLS ask endpoint (mokowaas/ask.php).
  *
@@ -419,7 +420,7 @@ final class Tenant
         if ($tenant === '') {
             self::cliFail('MOKOWAAS_TENANT is not set: run Joomla\'s CLI as `MOKOWAAS_TENANT=<tenant> php cli/joomla.php ...`');
         }
-        if (!preg_match('/^[a-z][a-z0-9-]{1,30}\z/', $tenant)) {
+        if (!preg_match(Rules::TENANT_NAME, $tenant)) {
             self::cliFail("MOKOWAAS_TENANT=\"$tenant\" is not a tenant name");
         }
         self::$role = 'cli';

@@ -26,9 +26,9 @@ final class ReleaseCommand extends Command
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';
     /** Data plane classes the bootstrap shares with the server CLI (runtime/src -> release mokowaas/). */
-    private const SHARED = ['Host.php', 'Paths.php', 'JoomlaConfig.php', 'JoomlaConfigFile.php'];
-    /** Files concatenated into mokowaas/bootstrap.php: one include instead of four. */
-    private const BUNDLE = ['mokowaas/Paths.php', 'mokowaas/Host.php', 'mokowaas/JoomlaConfig.php', 'mokowaas/Tenant.php'];
+    private const SHARED = ['Rules.php', 'Host.php', 'Paths.php', 'JoomlaConfig.php', 'JoomlaConfigFile.php'];
+    /** Files concatenated into mokowaas/bootstrap.php: one include instead of five. */
+    private const BUNDLE = ['mokowaas/Rules.php', 'mokowaas/Paths.php', 'mokowaas/Host.php', 'mokowaas/JoomlaConfig.php', 'mokowaas/Tenant.php'];
     /** What a folder must hold to be a Joomla release. */
     private const JOOMLA_MARKERS = ['index.php', 'includes/defines.php', 'administrator/index.php', 'api/index.php', 'cli/joomla.php'];
 
@@ -191,7 +191,7 @@ final class ReleaseCommand extends Command
     /** DIR/sites -> $ROOT/srv/mokowaas/tenants: media lives at sites/<tenant>/media/{images,files}. */
     private function linkSites(string $dir): void
     {
-        $target = $this->paths->srv() . '/tenants';
+        $target = $this->paths->tenants();
         $link = "$dir/sites";
         if (is_link($link) && readlink($link) === $target) {
             return;
