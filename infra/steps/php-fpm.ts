@@ -10,7 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { installFilesScript } from "../install-files";
 import { shellQuote } from "../../components/server-command";
-import { phpFpmPaths, rootValue, serverPaths, sudoPrefix } from "../server-paths";
+import { phpFpmPaths, serverPaths, sudoPrefix } from "../server-paths";
 import { RUNTIME_DIR } from "./runtime";
 import type { PlatformServer } from "./server";
 
@@ -32,7 +32,7 @@ export function renderSettings(template: string, settings: Record<string, string
 
 /** The shipped platform pool for this platform: its user, socket, server root and the tenant pools it includes. */
 export function phpFpmPool(c: PlatformConfig): string {
-    const root = rootValue(c);
+    const paths = serverPaths(c);
     return renderSettings(
         read("php-fpm/mokowaas.conf"),
         {
@@ -42,8 +42,8 @@ export function phpFpmPool(c: PlatformConfig): string {
             "listen.owner": c.caddy.group,
             "listen.group": c.caddy.group,
             "env[MOKOWAAS_ROOT]": c.paths.root,
-            "php_admin_value[open_basedir]": `${root}/srv/mokowaas/releases/:${root}/etc/mokowaas/registry/hosts.php`,
-            include: `${serverPaths(c).tenantPools}/*.conf`,
+            "php_admin_value[open_basedir]": `${paths.releases}/:${paths.hostMap}`,
+            include: `${paths.tenantPools}/*.conf`,
         },
         "runtime/php-fpm/mokowaas.conf",
     );
