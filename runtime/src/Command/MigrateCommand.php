@@ -18,7 +18,8 @@ use MokoWaaS\Schema\SchemaSet;
 /**
  * "File updates once, DB migrations N times": applies a release's pending update files to every
  * tenant database, each under its tenant lock, with Joomla's ordering and #__schemas bookkeeping.
- * One tenant's failure is reported (file, line, statement, error) and the others go on. After its
+ * One tenant's failure is reported (file, line, statement, error) and the others go on; a re-run
+ * resumes a file stopped half-way (failure, MySQL killed) where it stopped (Migrator). After its
  * schemas, each tenant gets the platform's guardrails again (JoomlaGuardrails: its plugin, automated
  * core updates off), so existing tenants get what new ones are seeded with.
  */
@@ -134,7 +135,14 @@ final class MigrateCommand extends Command
                         $result['status'] = 'failed';
                         $result['error'] = $f->toArray();
                     }
-                    $s['version'] = $migrator->currentVersion($migrator->extensionId($set));
+                    try {
+                        $s['version'] = $migrator->currentVersion($migrator->extensionId($set));
+                    } catch (\mysqli_sql_exception $e) {
+                        // The server is gone (killed, restarted): keep the failure that names the file and statement.
+                        if ($result['status'] !== 'failed') {
+                            throw $e;
+                        }
+                    }
                 }
                 $result['schemas'][] = $s;
                 if ($result['status'] === 'failed') {
@@ -215,7 +223,8 @@ final class MigrateCommand extends Command
                 foreach ($r['schemas'] as $s) {
                     $files = $s['pending'] ?? $s['applied'] ?? [];
                     $what = isset($s['pending']) ? 'pending' : 'applied';
-                    $this->out("$t: {$s['schema']} " . ($files === [] ? 'up to date' : "$what " . implode(', ', $files)));
+                    $resumed = isset($s['resumed']) ? " (resumed {$s['resumed']['file']} at line {$s['resumed']['line']}, where an earlier run stopped)" : '';
+                    $this->out("$t: {$s['schema']} " . ($files === [] ? 'up to date' : "$what " . implode(', ', $files)) . $resumed);
                 }
         }
     }
