@@ -21,6 +21,12 @@ export function countsOf(ops: OpMap | undefined): StackCounts {
     };
 }
 
+/** The Automation API's handle on `engine`'s CLI. */
+export function pulumiCommandOf(engine: Engine): Promise<PulumiCommand> {
+    // PulumiCommand.get takes the install root (it appends bin/pulumi) or, without one, uses PATH.
+    return PulumiCommand.get({ root: engine.command.endsWith("/bin/pulumi") ? engine.command.slice(0, -"/bin/pulumi".length) : undefined });
+}
+
 /** Opens a stack: `create` also creates it when missing (preview, up), `select` fails with StackNotFoundError. */
 export type StackOpener = (stackName: string, mode: "create" | "select") => Promise<Stack>;
 
@@ -44,9 +50,7 @@ export class AutomationRunner implements StackRunner {
     }
 
     static async create(workDir: string, engine: Engine, envVars: Record<string, string>, open?: StackOpener): Promise<AutomationRunner> {
-        // PulumiCommand.get takes the install root (it appends bin/pulumi) or, without one, uses PATH.
-        const cmd = await PulumiCommand.get({ root: engine.command.endsWith("/bin/pulumi") ? engine.command.slice(0, -"/bin/pulumi".length) : undefined });
-        return new AutomationRunner(workDir, cmd, envVars, open);
+        return new AutomationRunner(workDir, await pulumiCommandOf(engine), envVars, open);
     }
 
     /** Workspace options every stack gets: the CLI, the backend, the passphrase. */

@@ -1,6 +1,6 @@
 /**
  * `npm run fleet -- <preview|up|destroy|status> [--tenant NAME ...] [--platform NAME ...]
- *   [--changed BASE..HEAD] [--concurrency N] [--json | --markdown]`
+ *   [--changed BASE..HEAD] [--concurrency N] [--no-tunnel] [--json | --markdown]`
  *
  * Exit codes: 0 every stack succeeded; 1 at least one stack failed; 2 usage error, invalid tenant
  * files or a selection that cannot be planned (nothing ran); 3 the engine is unavailable (nothing ran).
@@ -18,6 +18,8 @@ export const USAGE = `usage: npm run fleet -- <preview|up|destroy|status> [optio
   --platform NAME      also this platform stack (repeatable; preview, up, status)
   --changed BASE..HEAD the stacks that commit range changes (preview, up); HEAD must be checked out
   --concurrency N      stacks at once (default 4)
+  --no-tunnel          preview without SSH tunnels (a preview plans only: the mysql provider connects
+                       to create, read, update or delete); pull-request previews use it
   --json | --markdown  print the summary as JSON or Markdown instead of a table
 without --tenant/--platform/--changed: every tenant in tenants/ (status: and every platform)`;
 
@@ -36,6 +38,7 @@ interface Args {
     platforms: string[];
     changed?: string;
     concurrency: number;
+    noTunnel: boolean;
     format: "table" | "json" | "markdown";
 }
 
@@ -44,7 +47,7 @@ export class UsageError extends Error {}
 export function parseArgs(argv: string[]): Args {
     const [command, ...rest] = argv;
     if (!["preview", "up", "destroy", "status"].includes(command ?? "")) throw new UsageError(command ? `unknown command "${command}"` : "missing command");
-    const args: Args = { command: command as Command, tenants: [], platforms: [], concurrency: 4, format: "table" };
+    const args: Args = { command: command as Command, tenants: [], platforms: [], concurrency: 4, noTunnel: false, format: "table" };
     for (let i = 0; i < rest.length; i++) {
         const a = rest[i];
         const value = () => {
@@ -59,7 +62,8 @@ export function parseArgs(argv: string[]): Args {
             const v = value();
             args.concurrency = Number(v);
             if (!/^\d+$/.test(v) || args.concurrency < 1) throw new UsageError(`--concurrency must be a whole number >= 1, got "${v}"`);
-        } else if (a === "--json") args.format = "json";
+        } else if (a === "--no-tunnel") args.noTunnel = true;
+        else if (a === "--json") args.format = "json";
         else if (a === "--markdown") args.format = "markdown";
         else throw new UsageError(`unknown option "${a}"`);
     }
@@ -67,6 +71,8 @@ export function parseArgs(argv: string[]): Args {
     if (args.changed && (args.command === "destroy" || args.command === "status")) {
         throw new UsageError(`--changed works with preview and up (up --changed destroys the tenants whose file was deleted)`);
     }
+    // Only a preview can do without MySQL: up and destroy change databases through the tunnel.
+    if (args.noTunnel && args.command !== "preview") throw new UsageError("--no-tunnel works with preview only: up and destroy reach MySQL through the tunnel");
     if (args.command === "destroy" && args.tenants.length === 0) throw new UsageError("destroy needs --tenant NAME: offboarding is one named tenant at a time");
     if (args.command === "destroy" && args.platforms.length > 0) throw new UsageError("destroy does not take --platform: a platform stack is destroyed with pulumi by hand");
     return args;
@@ -172,6 +178,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const outcomes = await runFleet(targets, runner, {
         concurrency: args.concurrency,
         openTunnel: io.openTunnel,
+        needsTunnel: args.noTunnel ? () => false : undefined,
         onStart: (t) => io.stderr(`fleet: ${t.stack}: ${t.operation} started (${t.reason})\n`),
         onDone: (o) => io.stderr(`fleet: ${o.stack}: ${o.operation} ${o.result} in ${formatDuration(o.durationMs)}${o.note ? ` (${o.note})` : ""}\n`),
     });

@@ -56,14 +56,22 @@ export function findEngine(repo: string, env: NodeJS.ProcessEnv = process.env): 
     };
 }
 
-/** Backend URL and passphrase for the workspace; a clear error when the passphrase is missing. */
-export function engineEnv(repo: string, engine: Engine, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+/** What every CLI call gets, whatever its backend: the engine's PULUMI_HOME, no update check, no plugin downloads. */
+export function baseEngineEnv(engine: Engine, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
     const out: Record<string, string> = {
-        PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(repo, ".pulumi")}`,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: env.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION ?? "true",
     };
     if (engine.home) out.PULUMI_HOME = engine.home;
+    return out;
+}
+
+/** Backend URL and passphrase for the workspace; a clear error when the passphrase is missing. */
+export function engineEnv(repo: string, engine: Engine, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const out: Record<string, string> = {
+        PULUMI_BACKEND_URL: env.PULUMI_BACKEND_URL || `file://${path.join(repo, ".pulumi")}`,
+        ...baseEngineEnv(engine, env),
+    };
     if (env.PULUMI_CONFIG_PASSPHRASE !== undefined) out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE;
     else if (env.PULUMI_CONFIG_PASSPHRASE_FILE) out.PULUMI_CONFIG_PASSPHRASE_FILE = env.PULUMI_CONFIG_PASSPHRASE_FILE;
     else throw new Error("PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) is not set: the stacks' secrets are encrypted with it; export it or set the CI secret");

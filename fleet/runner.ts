@@ -82,7 +82,8 @@ function errorText(e: unknown, max = 4000): string {
     return text.length > max ? `...${text.slice(-max)}` : text;
 }
 
-async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items`, at most `concurrency` at once. */
+export async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
     let next = 0;
     const worker = async () => {
         while (next < items.length) await work(items[next++]);

@@ -4,10 +4,14 @@
  * so no message here is ever built from a URL, a request or a library error's text.
  */
 
-/** Error codes documented for dns-add_record, dns-remove_record and every command. */
+/**
+ * Error codes documented for dns-add_record, dns-remove_record and every command, plus the answer
+ * to a key that was not created with the command it sends (`this_key_cannot_access_this_cmd`: not
+ * on DreamHost's DNS page, but what the API answers, as public API clients record it).
+ */
 export const DOCUMENTED_CODES = [
     // any command
-    "no_key", "invalid_api_key", "slow_down_bucko",
+    "no_key", "invalid_api_key", "slow_down_bucko", "this_key_cannot_access_this_cmd",
     // dns-add_record
     "no_record", "no_type", "no_value", "invalid_record", "invalid_type", "invalid_value", "no_such_zone",
     "CNAME_must_be_only_record", "CNAME_already_on_record", "record_already_exists_not_editable",
@@ -25,6 +29,11 @@ const MESSAGES: Record<DreamhostErrorCode, string> = {
     invalid_api_key:
         "DreamHost rejected the API key (wrong, revoked, or without the dns-* permissions): create a key with the DNS commands in the DreamHost panel and set dreamhost:apiKey",
     slow_down_bucko: "DreamHost's rate limit was reached and retries did not outlast it: wait a few minutes and run again",
+    // A read-only key (pull-request previews get one allowed dns-list_records only) meets this on
+    // any change: say so, so nobody retries with it or widens the preview key.
+    this_key_cannot_access_this_cmd:
+        "this API key may not run this command: a read-only key (such as PREVIEW_DREAMHOST_API_KEY, allowed dns-list_records only) can preview but not change records. " +
+        "Changing them (pulumi up, destroy) needs the deploy key, allowed dns-list_records, dns-add_record and dns-remove_record (dreamhost:apiKey or DREAMHOST_API_KEY); DreamHost refuses such a call before running it",
     no_record: "the request named no record",
     no_type: "the request named no record type",
     no_value: "the request named no record value",

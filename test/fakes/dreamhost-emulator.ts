@@ -16,7 +16,11 @@
  *  - a unique_id is used up by a successful call only; a repeated one is refused (the answer's
  *    wording is undocumented: `replay = "error"` answers `replayError`) or answered
  *    with the first call's answer without applying it again (`replay = "success"`);
- *  - rate limiting counts successful calls only (`rateLimit`), answering slow_down_bucko.
+ *  - rate limiting counts successful calls only (`rateLimit`), answering slow_down_bucko;
+ *  - a key may run only the commands it was created with (`addKey`, the panel's per-key command
+ *    list): any other command is answered this_key_cannot_access_this_cmd, before anything runs.
+ *    That code is not in DreamHost's DNS page; it is what the API answers such a key, as public
+ *    API clients record it (e.g. python-dreamhostapi's README).
  * A call answered with an error (HTTP 400, or `"result":"error"`) never changes the zone.
  * Fault switches (`inject`): API error answers (slow_down_bucko, internal_error_*), HTTP errors,
  * slow answers (applied after the delay, whether or not the client still waits), and dropped
@@ -60,6 +64,8 @@ export interface LoggedRequest {
     /** Parameters except the key. */
     params: Record<string, string>;
     keyPresent: boolean;
+    /** Which registered key was sent (its label, never the key), undefined for an unknown or missing one. */
+    keyLabel?: string;
     fault?: Fault["kind"];
     /** What was answered (undefined when the connection was dropped). */
     answer?: string;
@@ -72,6 +78,12 @@ type Answer = { result: "success" | "error"; data: unknown };
 
 /** What a call that arrived before the last reset() is answered (undocumented on purpose: clients do not retry it). */
 export const RESET_ERROR = "emulator_reset";
+
+/** What the API answers a key that was not created with the command it sends. */
+export const KEY_SCOPE_ERROR = "this_key_cannot_access_this_cmd";
+
+/** The commands a key may run: a list, or every command ("*", the panel's "All functions"). */
+export type KeyScope = readonly string[] | "*";
 
 export class DreamhostEmulator {
     /** Every request received, in order. */
@@ -96,11 +108,25 @@ export class DreamhostEmulator {
     /** Bumped by reset(): a call remembers the generation it arrived in and may only write in it. */
     private generation = 0;
     private readonly inFlight = new Set<Promise<void>>();
+    /** Every key of the account: its label (for the request log) and the commands it may run. */
+    private readonly keys = new Map<string, { label: string; scope: KeyScope }>();
 
+    /** `key` may run every command (label "full"); addKey() adds narrower ones. */
     constructor(
         readonly key: string,
         readonly accountId = "424242",
-    ) {}
+    ) {
+        this.keys.set(key, { label: "full", scope: "*" });
+    }
+
+    /**
+     * Another key of the same account, allowed only `scope`, e.g. ["dns-list_records"] for the
+     * read-only key pull-request previews use. Keys survive reset(), as the account's keys do.
+     */
+    addKey(key: string, label: string, scope: KeyScope): void {
+        if (label === "full" || [...this.keys.values()].some((k) => k.label === label)) throw new Error(`emulator: key label ${label} is taken`);
+        this.keys.set(key, { label, scope: scope === "*" ? "*" : [...scope] });
+    }
 
     /** Base URL, e.g. http://127.0.0.1:40123/ (after start). */
     get url(): string {
@@ -252,6 +278,7 @@ export class DreamhostEmulator {
             format: p.format,
             params: rest,
             keyPresent: key !== undefined,
+            keyLabel: key === undefined ? undefined : this.keys.get(key)?.label,
         };
         this.requests.push(log);
 
@@ -309,8 +336,11 @@ export class DreamhostEmulator {
     private answer(p: Record<string, string>, fault: Fault | undefined): Answer {
         const error = (data: string): Answer => ({ result: "error", data });
         if (!p.key) return error("no_key");
-        if (p.key !== this.key) return error("invalid_api_key");
+        const key = this.keys.get(p.key);
+        if (!key) return error("invalid_api_key");
         if (!p.cmd) return error("no_cmd");
+        // Checked before unique_id, rate limit and the command itself: a refused call runs nothing.
+        if (key.scope !== "*" && !key.scope.includes(p.cmd)) return error(KEY_SCOPE_ERROR);
         if (p.unique_id !== undefined) {
             if (p.unique_id.length > 64) return error("invalid_unique_id\tat most 64 characters");
             const first = this.usedIds.get(p.unique_id);

@@ -172,3 +172,23 @@ describe("fleet selection and refusals", () => {
         expect(r.tunnels).toEqual([]);
     });
 });
+
+describe("fleet preview --no-tunnel (pull-request previews: no SSH key, no MySQL)", () => {
+    it("previews every tenant without opening a tunnel", async () => {
+        const r = await fleet(["preview", "--no-tunnel"]);
+        expect(r.code).toBe(0);
+        expect(r.ops).toEqual(["acme:preview", "beta:preview", "gamma:preview"]);
+        expect(r.tunnels).toEqual([]);
+        // Without the flag the prod tenants share one tunnel, as before.
+        expect((await fleet(["preview"])).tunnels).toEqual(["prod"]);
+    });
+
+    it("is refused for up and destroy, which change databases through the tunnel", async () => {
+        for (const argv of [["up", "--no-tunnel"], ["destroy", "--tenant", "acme", "--no-tunnel"]]) {
+            const r = await fleet(argv);
+            expect(r.code, argv.join(" ")).toBe(2);
+            expect(r.stderr).toMatch(/--no-tunnel works with preview only/);
+            expect(r.runnerMade).toBe(false);
+        }
+    });
+});
