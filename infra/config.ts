@@ -192,8 +192,10 @@ export const PlatformConfigSchema = z
                 env: z.record(z.string().regex(/^[A-Z_][A-Z0-9_]*$/), plainValue).default({}),
                 /** Where systemd units and drop-ins are written. */
                 systemdDir: absPath.default("/etc/systemd/system"),
+                /** Where kernel settings the platform needs are written (sysctl.d). */
+                sysctlDir: absPath.default("/etc/sysctl.d"),
             })
-            .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {}, systemdDir: "/etc/systemd/system" }),
+            .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {}, systemdDir: "/etc/systemd/system", sysctlDir: "/etc/sysctl.d" }),
         phpUser: unixName("user").default("www-data"),
         /** A Borg repository: a path or ssh://user@host[:port]/path. */
         borgRepo: z.string().regex(/^[A-Za-z0-9._@%+=:,\/-]+$/, "must be a Borg repository path or ssh:// URL (letters, digits and . _ - @ % + = : , /)").optional(),

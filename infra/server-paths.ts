@@ -65,5 +65,6 @@ export function caddyPaths(c: PlatformConfig) {
         caddyfile: `${c.caddy.configDir}/Caddyfile`,
         acmeEmail: `${c.caddy.configDir}/mokowaas-globals.d/acme-email`,
         dropIn: `${c.paths.systemdDir}/${c.caddy.service}.service.d/mokowaas.conf`,
+        sysctl: `${c.paths.sysctlDir}/60-mokowaas-caddy.conf`,
     };
 }

@@ -36,6 +36,13 @@ export function caddyDropIn(c: PlatformConfig): string {
 }
 
 /**
+ * Caddy opens a new SO_REUSEPORT listener on each reload and closes the old one; without this the
+ * kernel resets the connections still queued on the closed one instead of handing them to the new
+ * listener (Linux >= 5.14; measured by the load drill, docs/reliability.md).
+ */
+export const CADDY_SYSCTL = "# Written by the MokoWaaS platform stack (infra/steps/caddy.ts): Caddy reloads lose no queued connection.\nnet.ipv4.tcp_migrate_req = 1\n";
+
+/**
  * Installs the Caddyfile, its drop-in and the ACME email, validates them with Caddy itself (in a
  * scratch HOME: no storage touched), then reloads Caddy, or restarts it when its environment
  * changed (a reload would adapt with the new values but talk to the old admin endpoint) or
@@ -53,6 +60,7 @@ export function caddyInstallScript(c: PlatformConfig): string {
             { path: p.caddyfile, content: fs.readFileSync(path.join(RUNTIME_DIR, "caddy/Caddyfile"), "utf8"), flag: "caddyfile" },
             { path: p.acmeEmail, content: c.caddy.acmeEmail ? `email ${c.caddy.acmeEmail}\n` : null, flag: "email" },
             { path: p.dropIn, content: caddyDropIn(c), flag: "env" },
+            { path: p.sysctl, content: CADDY_SYSCTL, flag: "sysctl" },
         ],
         {
             sudo: s,
@@ -60,6 +68,8 @@ export function caddyInstallScript(c: PlatformConfig): string {
             validate: [`${s}env HOME="$work" XDG_DATA_HOME="$work/data" XDG_CONFIG_HOME="$work/config" ${env} caddy validate --config ${q(p.caddyfile)} --adapter caddyfile >&2`],
             apply: [
                 `if [ -n "$changed_env" ]; then ${s}systemctl daemon-reload; fi`,
+                // An older kernel lacks the setting: Caddy still works, reloads may reset a few connections.
+                `if [ -n "$changed_sysctl" ]; then ${s}sysctl -q -p ${q(p.sysctl)} >&2 || echo ${q(`Caddy: could not apply ${p.sysctl} (kernel older than 5.14?); reloads may reset queued connections`)} >&2; fi`,
                 restart
                     ? `${s}systemctl restart ${unit}`
                     : `if [ -n "$changed_env" ] || ! ${s}systemctl is-active --quiet ${unit}; then ${s}systemctl restart ${unit}; else ${s}systemctl reload ${unit}; fi`,

@@ -241,7 +241,7 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
             server: { provider: "existing", address: "127.0.0.1" },
             ssh: { user: "tester", hostKey: HOST_KEY },
             mysql: { tunnelPort: null },
-            paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: "/usr/bin/php", sudo: false, systemdDir: `${tmp}/systemd` },
+            paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: "/usr/bin/php", sudo: false, systemdDir: `${tmp}/systemd`, sysctlDir: `${tmp}/sysctl.d` },
             caddy: { configDir: `${tmp}/etc/caddy`, httpPort: 8080, httpsPort: 8443, httpsSuffix: ":8443", acmeEmail: "ops@example.net" },
             phpFpm: { version: PHP_VERSION, confDir: `${tmp}/php/fpm`, listen: `${tmp}/run/fpm.sock`, binary: fpmBinary() },
             joomla: { version: "6.0.4", url: "file:///nowhere.tar.gz", sha256: "0".repeat(64) },
@@ -254,6 +254,8 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         fs.mkdirSync(bin, { recursive: true });
         // `is-active` answers "running" so the scripts reload rather than start.
         fs.writeFileSync(path.join(bin, "systemctl"), `#!/bin/sh\necho "$*" >> ${tmp}/systemctl.log\n`, { mode: 0o755 });
+        // The kernel setting is the machine's: recorded, not applied.
+        fs.writeFileSync(path.join(bin, "sysctl"), `#!/bin/sh\necho "$*" >> ${tmp}/sysctl.log\n`, { mode: 0o755 });
         fs.mkdirSync(`${tmp}/php/fpm/pool.d`, { recursive: true });
         fs.writeFileSync(`${tmp}/php/fpm/php-fpm.conf`, `[global]\nerror_log = ${tmp}/php/fpm.log\ninclude = ${tmp}/php/fpm/pool.d/*.conf\n`);
     });
@@ -274,6 +276,8 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         expect(dropIn).toContain(`Environment="MOKOWAAS_CADDY_GLOBALS=${tmp}/etc/caddy/mokowaas-globals.d/*"`);
         // A new environment means a restart (the admin endpoint may have moved).
         expect(systemctl()).toEqual(["daemon-reload", "restart caddy.service", "enable --quiet caddy.service", "is-active --quiet caddy.service"]);
+        expect(fs.readFileSync(`${tmp}/sysctl.d/60-mokowaas-caddy.conf`, "utf8")).toContain("net.ipv4.tcp_migrate_req = 1\n");
+        expect(fs.readFileSync(`${tmp}/sysctl.log`, "utf8")).toBe(`-q -p ${tmp}/sysctl.d/60-mokowaas-caddy.conf\n`);
     });
 
     it("Caddy: an unchanged config touches nothing; a changed Caddyfile alone reloads", () => {
@@ -339,7 +343,7 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
 
     it("timers: the units run the configured PHP and CLI with the platform's root; systemd reloads; timers enabled", () => {
         resetSystemctl();
-        const c = services({ paths: { root: `${tmp}/root`, runtimeDir: "/srv/moko", php: "/usr/bin/php8.3", sudo: false, systemdDir: `${tmp}/systemd`, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } } });
+        const c = services({ paths: { root: `${tmp}/root`, runtimeDir: "/srv/moko", php: "/usr/bin/php8.3", sudo: false, systemdDir: `${tmp}/systemd`, sysctlDir: `${tmp}/sysctl.d`, env: { PATH: "/usr/local/bin:/usr/bin:/bin" } } });
         expect(run(timersInstallScript(c)).status).toBe(0);
         const backup = fs.readFileSync(`${tmp}/systemd/mokowaas-backup.service`, "utf8");
         expect(backup).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas backup --all\n");

@@ -180,7 +180,7 @@ describe("the steps' scripts with every config string hostile (validation bypass
             server: { provider: "existing", address: "127.0.0.1" },
             ssh: { user: "tester", hostKey: HOST_KEY },
             mysql: { rootClient: `${tmp}/bin/mysql --user=root`, tunnelPort: null },
-            paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: `${tmp}/bin/php`, sudo: false, systemdDir: `${tmp}/systemd`, env: { PATH: "/usr/bin:/bin" } },
+            paths: { root: `${tmp}/root`, runtimeDir: `${tmp}/opt`, php: `${tmp}/bin/php`, sudo: false, systemdDir: `${tmp}/systemd`, sysctlDir: `${tmp}/sysctl.d`, env: { PATH: "/usr/bin:/bin" } },
             phpUser: "www-data",
             borgRepo: `${tmp}/borg`,
             webUrl: "https://hostile.mokowaas.example.net/",
