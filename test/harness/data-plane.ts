@@ -14,7 +14,7 @@ import type { RegistryEntry } from "../../components/tenant";
 import { startCaddy, type Caddy } from "../../devenv/caddy";
 import { adminConnection, type MySqlInfo } from "../../devenv/mysql";
 import { fpmBinary, fpmFiles, fpmSocketDir, startPhpFpm, type PhpFpm } from "../../devenv/php-fpm";
-import { PHP_USER, check, makeTraversable, mokowaas, php, type CliResult } from "../../devenv/server-cli";
+import { PHP_USER, check, makeTraversable, mokowaas, mokowaasAsync, php, type CliResult } from "../../devenv/server-cli";
 import { removeTenantAccounts } from "./accounts";
 import { markerSql, writeContractDocroot } from "./contract-docroot";
 import { joomlaRelease } from "./joomla-package";
@@ -34,6 +34,8 @@ export interface PlaneOptions {
     joomla?: string;
     /** php.ini settings for the PHP-FPM master over the shipped ones (benchmarks: opcache.restrict_api). */
     fpmIni?: Record<string, string>;
+    /** Caddy with its admin endpoint on loopback, so `plane.caddy.reload()` works (drills). */
+    caddyAdmin?: boolean;
 }
 
 /**
@@ -87,7 +89,7 @@ export async function startDataPlane(dir: string, db: MySqlInfo, opts: PlaneOpti
     const fpm = await startPhpFpm({ dir: path.join(dir, "fpm"), root, ini: opts.fpmIni });
     let caddy: Caddy;
     try {
-        caddy = await startCaddy({ dir: path.join(dir, "caddy"), root, phpFpm: fpm.address });
+        caddy = await startCaddy({ dir: path.join(dir, "caddy"), root, phpFpm: fpm.address, admin: opts.caddyAdmin });
     } catch (e) {
         await fpm.stop();
         throw e;
@@ -140,12 +142,16 @@ export async function createTenantDb(db: MySqlInfo, tenant: string, extra: Parti
     };
 }
 
-/** A real Joomla tenant: database and user, registry entry, seeded from the blueprint with its own super user. */
+/**
+ * A real Joomla tenant: database and user, registry entry, seeded from the blueprint with its own
+ * super user. The CLI runs as child processes, so several can be added at once (the registry's
+ * lock and the blueprint's standby copy order them where they must).
+ */
 export async function addJoomlaTenant(root: string, db: MySqlInfo, tenant: string, extra: Partial<TenantEntry> = {}): Promise<{ entry: TenantEntry; admin: { username: string; password: string } }> {
     const entry = await createTenantDb(db, tenant, extra, { marker: false });
-    check(putEntry(root, entry), `registry put ${tenant}`);
+    check(await mokowaasAsync(root, ["registry", "put", tenant], JSON.stringify(entry)), `registry put ${tenant}`);
     const admin = { username: `admin-${tenant}`, password: `Pw-${tenant}-${Math.random().toString(36).slice(2)}-x`, email: `admin@${tenant}.example.com` };
-    check(mokowaas(root, ["tenant", "seed", tenant], JSON.stringify(admin)), `tenant seed ${tenant}`);
+    check(await mokowaasAsync(root, ["tenant", "seed", tenant], JSON.stringify(admin)), `tenant seed ${tenant}`);
     return { entry, admin: { username: admin.username, password: admin.password } };
 }
 

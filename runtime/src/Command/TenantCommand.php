@@ -12,6 +12,7 @@ use MokoWaaS\Cli\UserError;
 use MokoWaaS\Lock;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
+use MokoWaaS\TenantJoomlaCli;
 
 final class TenantCommand extends Command
 {
@@ -45,6 +46,11 @@ final class TenantCommand extends Command
         $lock = Lock::tenant($this->paths, $tenant);
         $config = PlatformConfig::load($this->paths);
         $fromStandby = (new Blueprint($this->paths, $config))->seed($entry, $admin);
+        // Before it is ready: no request can race Joomla's in-place write of the map.
+        $why = (new TenantJoomlaCli($this->paths))->writeNamespaceMap($tenant);
+        if ($why !== null) {
+            $this->err("warning: tenant $tenant's namespace map was not written ($why); its first request writes it");
+        }
         $registry->setState($tenant, 'ready');
         $lock->release();
         // Remade in a detached child: the caller (the control plane over SSH) does not wait for it.

@@ -1,0 +1,86 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+
+/**
+ * Joomla's own CLI (cli/joomla.php of the served release) for one tenant, as that tenant's Unix
+ * user (never root: Joomla's writers would rewrite files every tenant shares), in its systemd slice
+ * where systemd runs, from its tmp folder, with only the environment Joomla needs. Used by
+ * `mokowaas joomla` and by the verbs that prepare a tenant before it serves.
+ */
+final class TenantJoomlaCli
+{
+    public function __construct(private readonly Paths $paths)
+    {
+    }
+
+    /**
+     * Runs it; stdin, stdout and stderr are the given descriptors (proc_open's spec).
+     *
+     * @param list<string> $args Joomla's command and its arguments
+     * @param array<int, mixed> $stdio
+     */
+    public function run(string $tenant, array $args, array $stdio): int
+    {
+        $cli = $this->script();
+        if ($cli === null) {
+            throw new UserError('no Joomla release is served yet (' . $this->paths->current() . '/cli/joomla.php missing)', ExitCode::NOT_READY);
+        }
+        $cmd = [PHP_BINARY, $cli, ...$args];
+        if (posix_geteuid() === 0) {
+            $account = (new TenantAccount($this->paths))->get($tenant)
+                ?? throw new UserError("tenant $tenant has no Unix user yet: run `mokowaas registry rebuild`", ExitCode::NOT_READY);
+            $cmd = ['setpriv', "--reuid={$account['uid']}", "--regid={$account['gid']}", '--clear-groups', '--', ...$cmd];
+            $cmd = TenantSlice::wrap($tenant, $cmd);
+        }
+        // Only what Joomla's CLI needs; PHP's own ini settings when a wrapper set them (a PHP in a prefix).
+        $env = ['MOKOWAAS_TENANT' => $tenant, 'MOKOWAAS_ROOT' => $this->paths->root === '' ? '/' : $this->paths->root,
+            'PATH' => (string) (getenv('PATH') ?: '/usr/bin:/bin')];
+        foreach (['PHPRC', 'PHP_INI_SCAN_DIR', 'GCONV_PATH'] as $name) {
+            if (($value = getenv($name)) !== false) {
+                $env[$name] = $value;
+            }
+        }
+        // From the tenant's own folder: Joomla's CLI may write relative files (exports).
+        $cwd = $this->paths->tenant($tenant) . '/tmp';
+        $p = proc_open($cmd, $stdio, $pipes, is_dir($cwd) ? $cwd : null, $env);
+        if (!is_resource($p)) {
+            throw new \RuntimeException("cannot start Joomla's CLI");
+        }
+        return proc_close($p);
+    }
+
+    /**
+     * Has Joomla write the tenant's namespace map (`autoload_psr4.php` in its cache folder) before
+     * any request can: Joomla writes a missing map in place (truncate, then write), and concurrent
+     * first requests of a new site read it half written (a 500; docs/reliability.md, load drill).
+     * One CLI boot writes it alone. Returns null when done, else why not (the map is then written
+     * by the first request, as stock Joomla does): a warning, never a failed seed.
+     */
+    public function writeNamespaceMap(string $tenant): ?string
+    {
+        if ($this->script() === null) {
+            return null; // no Joomla served (a stand-in docroot): no map to write
+        }
+        $out = tmpfile();
+        if ($out === false) {
+            return 'no temporary file for its output';
+        }
+        // `list` boots Joomla (which writes the map) and touches nothing else.
+        $code = $this->run($tenant, ['list', '--no-interaction'], [0 => ['file', '/dev/null', 'r'], 1 => ['file', '/dev/null', 'w'], 2 => $out]);
+        rewind($out);
+        $err = trim((string) stream_get_contents($out));
+        fclose($out);
+        return $code === 0 ? null : "Joomla's CLI exited $code" . ($err === '' ? '' : ': ' . substr($err, -500));
+    }
+
+    private function script(): ?string
+    {
+        $cli = $this->paths->current() . '/cli/joomla.php';
+        return is_file($cli) ? $cli : null;
+    }
+}
