@@ -41,7 +41,7 @@ final class DiskSpace
     /** Whether an error message is the operating system's "disk full" (ENOSPC), as borg, mysqldump or PHP word it. */
     public static function isFull(string $message): bool
     {
-        return stripos($message, 'No space left on device') !== false || str_contains($message, 'Errno 28') || str_contains($message, 'Errcode: 28');
+        return stripos($message, 'No space left on device') !== false || stripos($message, 'errno 28') !== false || str_contains($message, 'Errcode: 28');
     }
 
     /** "<folder>: 1.2 MB free of 8.0 MB", for errors and health details. */

@@ -101,7 +101,8 @@ final class TenantArchive
         $stage = "$dir/.backup";
         self::removeTree($stage);
         if (!@mkdir($stage, 0700)) {
-            throw new \RuntimeException("cannot create $stage (" . DiskSpace::describe($dir) . ')');
+            $why = preg_replace('/^mkdir\(\): /', '', error_get_last()['message'] ?? 'failed');
+            throw new \RuntimeException("cannot create $stage: $why (" . DiskSpace::describe($dir) . ')');
         }
         $archive = self::name($tenant, $tag);
         try {

@@ -2,7 +2,8 @@
  * Drill (issue 14, "disk full"): the Borg repository on a small filesystem of its own (a 1 GiB
  * ext4 image, sparse, loop-mounted under the test's platform root and unmounted afterwards, also
  * when the test fails) that fills up. 1 GiB and not a few MB: after a failed transaction Borg wants
- * a whole segment (500 MiB) free before it commits again, which a smaller disk never has. Then a backup fails with a clear error and leaves no archive behind, offboarding
+ * a whole segment (500 MiB) free before it commits again, which a smaller disk never has. Then the
+ * same with the tenants' folders on a filesystem of their own that fills up. Then a backup fails with a clear error and leaves no archive behind, offboarding
  * refuses and removes nothing (hosts serving again, database, folders, entry and Unix user still
  * there), and health fails its platform disk check (JSON and Prometheus). After space is freed, the
  * same commands succeed: the re-run repairs everything. Figures in docs/reliability.md.
@@ -52,10 +53,21 @@ function fill(file: string): void {
     }
 }
 
-describe("drill: disk full under the Borg repository", () => {
+/** A sparse ext4 image of FS_BYTES loop-mounted at `at` (no blocks reserved for root: full means full). */
+function mountImage(image: string, at: string): void {
+    fs.mkdirSync(at, { recursive: true });
+    fs.writeFileSync(image, "");
+    fs.truncateSync(image, FS_BYTES);
+    const mk = spawnSync("mkfs.ext4", ["-q", "-m", "0", image], { encoding: "utf8" });
+    if (mk.status !== 0) throw new Error(`mkfs.ext4: ${mk.stderr}`);
+    const m = spawnSync("mount", ["-o", "loop", image, at], { encoding: "utf8" });
+    if (m.status !== 0) throw new Error(`cannot loop-mount ${image} at ${at} (the drill runs as root): ${m.stderr}`);
+}
+
+describe("drill: disk full under the Borg repository, then under the tenants' folders", () => {
     let p: TestPlatform;
     let mount: string;
-    let mounted = false;
+    const mounted: string[] = [];
     const tenants: Record<string, TenantInfo> = {};
     const filler = () => path.join(mount, "filler");
     let before: string[] = [];
@@ -82,16 +94,14 @@ describe("drill: disk full under the Borg repository", () => {
         p = new TestPlatform(inject("mysql"), ["--disk-min-free-mb", String(MIN_FREE_MB)]);
         // The repository's parent becomes the small filesystem (the repository itself is made by the first backup).
         mount = path.dirname(p.repo);
-        fs.mkdirSync(mount, { recursive: true, mode: 0o700 });
-        const image = path.join(p.root, "borg-fs.img");
-        fs.writeFileSync(image, "");
-        fs.truncateSync(image, FS_BYTES);
-        const mk = spawnSync("mkfs.ext4", ["-q", "-m", "0", image], { encoding: "utf8" });
-        if (mk.status !== 0) throw new Error(`mkfs.ext4: ${mk.stderr}`);
-        const m = spawnSync("mount", ["-o", "loop", image, mount], { encoding: "utf8" });
-        if (m.status !== 0) throw new Error(`cannot loop-mount ${image} at ${mount} (the drill runs as root): ${m.stderr}`);
-        mounted = true;
+        mountImage(path.join(p.root, "borg-fs.img"), mount);
+        mounted.push(mount);
         fs.chmodSync(mount, 0o700);
+        // The tenants' folders too, before any tenant has one (srv/mokowaas/tenants is 0711 root).
+        const tenantsDir = path.dirname(p.tenantDir("x"));
+        mountImage(path.join(p.root, "tenants-fs.img"), tenantsDir);
+        mounted.push(tenantsDir);
+        fs.chmodSync(tenantsDir, 0o711);
         const release = joomlaRelease("6.0.4", path.join(p.root, "release"));
         expect(p.cli(["blueprint", "create", "--release", release, "--database", p.blueprintDb]).status).toBe(0);
         for (const name of ["acme", "beta"]) {
@@ -101,10 +111,11 @@ describe("drill: disk full under the Borg repository", () => {
         }
     });
     afterAll(async () => {
-        if (mounted) {
+        // Unmounted first: cleanup removes the root, images included.
+        for (const m of mounted.reverse()) {
             // Lazy: a borg still holding a file (a test that failed half-way) must not keep the mount.
-            const u = spawnSync("umount", ["-l", mount], { encoding: "utf8" });
-            if (u.status !== 0) console.error(`umount ${mount}: ${u.stderr}`);
+            const u = spawnSync("umount", ["-l", m], { encoding: "utf8" });
+            if (u.status !== 0) console.error(`umount ${m}: ${u.stderr}`);
         }
         await p?.cleanup();
     });
@@ -193,5 +204,35 @@ describe("drill: disk full under the Borg repository", () => {
         expect(tenantAccountsOf(p.root).some((u) => u.endsWith("-acme"))).toBe(false);
         expect(health().out.platform.disk.ok).toBe(true);
         expect(borgCheck().status).toBe(0);
+    });
+
+    it("tenants' filesystem full: beta's backup fails naming it, offboard refuses, health fails; freed: the re-run archives", async () => {
+        const tenantsDir = path.dirname(p.tenantDir("beta"));
+        const archivesBefore = archives(p.root, p.repo);
+        const hostsBefore = p.hostMapText();
+        fill(path.join(tenantsDir, "filler"));
+        expect(freeBytes(tenantsDir)).toBe(0);
+
+        const b = p.cli(["backup", "beta"]);
+        expect(b.status).toBe(1);
+        expect(b.stderr).toMatch(new RegExp(`beta: backup FAILED: (cannot create ${p.tenantDir("beta")}/\\.backup: No space left on device|no space left on device for the dump in the tenant folder) \\(${p.tenantDir("beta")}: 0\\.0 MB free of`));
+        const o = p.cli(["offboard", "beta"]);
+        expect(o.status).toBe(1);
+        expect(o.stderr).toContain("beta: offboarding FAILED, nothing removed, hosts serving again (state ready)");
+        expect(p.hostMapText()).toBe(hostsBefore);
+        expect(await tables(tenants.beta)).toBeGreaterThan(50);
+        const h = health();
+        expect(h.status).toBe(1);
+        expect(h.out.platform.disk.detail).toContain(`low disk space: tenants: ${tenantsDir}: 0.0 MB free of`);
+        expect(h.out.platform.disk.detail).not.toContain("borg:");
+        expect(archives(p.root, p.repo)).toEqual(archivesBefore);
+
+        fs.rmSync(path.join(tenantsDir, "filler"));
+        fs.rmSync(path.join(tenantsDir, "filler-rest"));
+        expect(fs.existsSync(path.join(p.tenantDir("beta"), ".backup"))).toBe(false);
+        const again = p.cli(["backup", "beta"]);
+        expect(again.status, again.stderr).toBe(0);
+        expect(archives(p.root, p.repo)).toHaveLength(archivesBefore.length + 1);
+        expect(health().out.platform.disk.ok).toBe(true);
     });
 });
