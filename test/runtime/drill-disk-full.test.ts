@@ -17,6 +17,7 @@ import { archives, borgEnv } from "../../devenv/borg";
 import { serverLayout } from "../../components/rules";
 import { tenantAccountsOf } from "../harness/accounts";
 import { joomlaRelease } from "../harness/joomla-package";
+import { skipWithout } from "../harness/strict";
 import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 /** The small filesystem (a sparse image: only what is written takes room on the real disk). */
@@ -64,7 +65,14 @@ function mountImage(image: string, at: string): void {
     if (m.status !== 0) throw new Error(`cannot loop-mount ${image} at ${at} (the drill runs as root): ${m.stderr}`);
 }
 
-describe("drill: disk full under the Borg repository, then under the tenants' folders", () => {
+/** What the drill needs to make its filesystems. */
+const missing = [
+    process.getuid?.() === 0 ? undefined : "root (the drill mounts filesystems)",
+    spawnSync("mkfs.ext4", ["-V"]).status === 0 ? undefined : "mkfs.ext4 (e2fsprogs)",
+    fs.existsSync("/dev/loop-control") ? undefined : "loop devices (/dev/loop-control)",
+];
+
+describe.skipIf(skipWithout("disk-full drill (Borg repository and tenants on small filesystems)", missing))("drill: disk full under the Borg repository, then under the tenants' folders", () => {
     let p: TestPlatform;
     let mount: string;
     const mounted: string[] = [];
