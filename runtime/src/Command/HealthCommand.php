@@ -78,7 +78,7 @@ final class HealthCommand extends Command
             $this->json($result);
         } else {
             foreach ($platform as $name => $c) {
-                $this->out(sprintf('%-32s %-12s %s', "platform $name", '', $c['ok'] ? 'ok' : "FAILING: {$c['detail']}"));
+                $this->out(sprintf('%-32s %-12s %s', "platform $name", '', $c['ok'] ? "ok ({$c['detail']})" : "FAILING: {$c['detail']}"));
             }
             foreach ($report as $r) {
                 $bad = array_keys(array_filter($r['checks'], static fn (array $c): bool => !$c['ok']));
