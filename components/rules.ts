@@ -54,6 +54,14 @@ export function serverLayout(root: string): Record<LayoutName, string> {
     return Object.fromEntries(Object.entries(SERVER_LAYOUT).map(([name, p]) => [name, base + p])) as Record<LayoutName, string>;
 }
 
+/**
+ * open_basedir of the platform pool (runtime/php-fpm/mokowaas.conf): the releases, the host map,
+ * and the certificate cap and its state, which the TLS ask endpoint reads and writes.
+ */
+export function platformPoolOpenBasedir(layout: Record<LayoutName, string>): string {
+    return [`${layout.releases}/`, layout.hostMap, layout.certificateCap, `${layout.certificateState}/`].join(":");
+}
+
 /** runtime/src/Rules.php: the same rules as PHP constants (`npm run rules` writes it). */
 export function rulesPhp(): string {
     const str = (s: string) => `'${s.replace(/[\\']/g, "\\$&")}'`;

@@ -9,7 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { serverLayout } from "../components/rules";
+import { platformPoolOpenBasedir, serverLayout } from "../components/rules";
 import { freePort, waitForPort } from "./ports";
 import { launch } from "./process";
 import { serverPath, toolchain } from "./toolchain";
@@ -96,7 +96,7 @@ export async function startPhpFpm(opts: PhpFpmOptions): Promise<PhpFpm> {
         "env[MOKOWAAS_ROOT]": opts.root,
         "env[PATH]": serverPath(),
         "php_admin_value[error_log]": errorLog,
-        "php_admin_value[open_basedir]": `${layout.releases}/:${layout.hostMap}`,
+        "php_admin_value[open_basedir]": platformPoolOpenBasedir(layout),
         include: `${layout.tenantPools}/*.conf`,
         ...opts.overrides,
     });

@@ -86,6 +86,17 @@ const Caddy = z.strictObject({
     /** The TLS permission (ask) endpoint, on 127.0.0.1 only. */
     askPort: port.default(5555),
     certIssuer: z.enum(["acme", "zerossl", "internal"]).default("acme"),
+    /**
+     * The platform's cap on new certificates (`platform init --cert-new-per-3h/--cert-new-per-domain-week`),
+     * under Let's Encrypt's limits: hosts beyond it wait (the ask answers "not yet") and are reported
+     * by health. Not applied with certIssuer internal.
+     */
+    certificateCap: z.strictObject({
+        /** New hosts let through in any 3 hours (Let's Encrypt: 300 new orders per 3 h per account). */
+        newPer3Hours: z.number().int().min(1).max(300).default(100),
+        /** New hosts of one registered domain in any 7 days (Let's Encrypt: 50 certificates per registered domain per week). */
+        newPerDomainWeek: z.number().int().min(1).max(50).default(40),
+    }).default({ newPer3Hours: 100, newPerDomainWeek: 40 }),
     /** ACME account email (expiry notices); written to <configDir>/mokowaas-globals.d/acme-email. */
     acmeEmail: z.email().optional(),
     /** Caddy's admin endpoint (`off` disables it: changes then restart Caddy instead of reloading it). */
@@ -98,7 +109,7 @@ const Caddy = z.strictObject({
     group: unixName("group").default("caddy"),
 });
 const CADDY_DEFAULTS = {
-    install: true, httpPort: 80, httpsPort: 443, askPort: 5555, certIssuer: "acme", admin: "localhost:2019",
+    install: true, httpPort: 80, httpsPort: 443, askPort: 5555, certIssuer: "acme", certificateCap: { newPer3Hours: 100, newPerDomainWeek: 40 }, admin: "localhost:2019",
     httpsSuffix: "", configDir: "/etc/caddy", service: "caddy", group: "caddy",
 } as const;
 

@@ -10,6 +10,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformConfig } from "../config";
 import { installFilesScript } from "../install-files";
 import { shellQuote } from "../../components/server-command";
+import { platformPoolOpenBasedir } from "../../components/rules";
 import { phpFpmPaths, serverPaths, sudoPrefix } from "../server-paths";
 import { RUNTIME_DIR } from "./runtime";
 import type { PlatformServer } from "./server";
@@ -42,7 +43,7 @@ export function phpFpmPool(c: PlatformConfig): string {
             "listen.owner": c.caddy.group,
             "listen.group": c.caddy.group,
             "env[MOKOWAAS_ROOT]": c.paths.root,
-            "php_admin_value[open_basedir]": `${paths.releases}/:${paths.hostMap}`,
+            "php_admin_value[open_basedir]": platformPoolOpenBasedir(paths),
             include: `${paths.tenantPools}/*.conf`,
         },
         "runtime/php-fpm/mokowaas.conf",

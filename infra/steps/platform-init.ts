@@ -26,6 +26,11 @@ export function platformInitCommand(c: PlatformConfig): string {
         "--web-group", c.caddy.group,
         ...(c.borgRepo ? ["--borg-repo", c.borgRepo] : []),
         ...(c.webUrl ? ["--web-url", c.webUrl] : []),
+        // Caddy's own CA has no rate limits to stay under.
+        ...(c.caddy.certIssuer === "internal" ? ["--no-cert-cap"] : [
+            "--cert-new-per-3h", String(c.caddy.certificateCap.newPer3Hours),
+            "--cert-new-per-domain-week", String(c.caddy.certificateCap.newPerDomainWeek),
+        ]),
     );
 }
 

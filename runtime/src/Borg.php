@@ -62,6 +62,11 @@ final class Borg
         $err = (string) stream_get_contents($errFile);
         fclose($errFile);
         if ($code !== 0 && !($code === 1 && $warningIsOk)) {
+            if (DiskSpace::isFull($err)) {
+                // Borg's own report is a Python traceback: say what happened and what to do instead.
+                throw new BorgFailure('borg ' . $args[0] . " failed (exit $code): no space left on device for the Borg repository ("
+                    . DiskSpace::describe($this->repo) . '); borg rolled back what this run wrote: free space, then run it again');
+            }
             throw new BorgFailure('borg ' . $args[0] . " failed (exit $code): " . trim(substr($err, -1500)));
         }
         return $out;

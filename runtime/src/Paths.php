@@ -169,4 +169,19 @@ final class Paths
     {
         return $this->root . Rules::PATHS['borgBase'];
     }
+
+    /**
+     * The platform's certificate issuance cap (CertificateCap), written by `platform init`: no
+     * secrets, 0644, read by the TLS ask endpoint in the platform pool.
+     */
+    public function certificateCap(): string
+    {
+        return $this->root . Rules::PATHS['certificateCap'];
+    }
+
+    /** $ROOT/var/lib/mokowaas/certificates: what the ask endpoint has let through and held back (owned by the platform pool's user). */
+    public function certificateState(): string
+    {
+        return $this->root . Rules::PATHS['certificateState'];
+    }
 }

@@ -83,6 +83,12 @@ final class PlatformConfig
         return (string) ($this->data['borgRepo'] ?? ($paths->backups() . '/borg'));
     }
 
+    /** `health` fails when a filesystem the platform writes to has less free space (MB). */
+    public function diskMinFreeMb(): float
+    {
+        return (float) ($this->data['diskMinFreeMb'] ?? DiskSpace::DEFAULT_MIN_FREE_MB);
+    }
+
     /** Base URL of the local web server (health checks send each tenant host's requests here). */
     public function webUrl(): string
     {

@@ -41,6 +41,8 @@ final class Rules
         'mediaHosts' => '/srv/mokowaas/hosts',
         'fpmHostLinks' => '/var/lib/mokowaas/fpm-hosts',
         'borgBase' => '/var/lib/mokowaas/borg',
+        'certificateCap' => '/etc/mokowaas/certificate-cap.php',
+        'certificateState' => '/var/lib/mokowaas/certificates',
         'locks' => '/run/mokowaas/locks',
         'logs' => '/var/log/mokowaas',
         'backups' => '/var/backups/mokowaas',

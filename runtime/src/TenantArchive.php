@@ -100,8 +100,9 @@ final class TenantArchive
         }
         $stage = "$dir/.backup";
         self::removeTree($stage);
-        if (!mkdir($stage, 0700)) {
-            throw new \RuntimeException("cannot create $stage");
+        if (!@mkdir($stage, 0700)) {
+            $why = preg_replace('/^mkdir\(\): /', '', error_get_last()['message'] ?? 'failed');
+            throw new \RuntimeException("cannot create $stage: $why (" . DiskSpace::describe($dir) . ')');
         }
         $archive = self::name($tenant, $tag);
         try {
@@ -120,6 +121,11 @@ final class TenantArchive
                 $paths[] = JoomlaConfig::DIR;
             }
             $this->borg->create($archive, $dir, $paths, "mokowaas tenant=$tenant" . ($tag !== null ? " tag=$tag" : ''));
+        } catch (\RuntimeException $e) {
+            if ($e instanceof BorgFailure || !DiskSpace::isFull($e->getMessage())) {
+                throw $e;
+            }
+            throw new \RuntimeException('no space left on device for the dump in the tenant folder (' . DiskSpace::describe($dir) . '): free space, then run it again', 0, $e);
         } finally {
             self::removeTree($stage);
         }

@@ -65,12 +65,16 @@ export function preparePlatform(root: string, db: MySqlInfo, fpmDir: string, opt
     return { release };
 }
 
-/** `mokowaas platform init` for a test root whose PHP-FPM master runs in `fpmDir` (extra options appended). */
+/**
+ * `mokowaas platform init` for a test root whose PHP-FPM master runs in `fpmDir` (extra options
+ * appended). Caddy issues from its own CA here, so there is no certificate cap unless `extra` sets one.
+ */
 export function platformInit(root: string, db: MySqlInfo, fpmDir: string, extra: string[] = []): void {
     const fpm = fpmFiles(fpmDir);
+    const cap = extra.some((o) => o.startsWith("--cert-")) ? [] : ["--no-cert-cap"];
     check(mokowaas(root, ["platform", "init", "--mysql-host", db.host, "--mysql-port", String(db.port),
         "--mysql-user", db.adminUser, "--php-user", PHP_USER, "--fpm-binary", fpmBinary(), "--fpm-config", fpm.config,
-        "--fpm-pid-file", fpm.pidFile, "--fpm-socket-dir", fpmSocketDir(root), "--web-group", "root", ...extra], db.adminPassword), "platform init");
+        "--fpm-pid-file", fpm.pidFile, "--fpm-socket-dir", fpmSocketDir(root), "--web-group", "root", ...cap, ...extra], db.adminPassword), "platform init");
 }
 
 export interface DataPlane {
@@ -161,6 +165,19 @@ export function putEntry<T extends { tenant: string }>(root: string, entry: T): 
 
 export function setState(root: string, tenant: string, state: string): void {
     check(php(root, `(new MokoWaaS\\Registry(MokoWaaS\\Paths::fromEnv()))->setState(${JSON.stringify(tenant)}, ${JSON.stringify(state)});`), `setState ${tenant} ${state}`);
+}
+
+/** A TLS handshake with `sni` through Caddy: resolves with the certificate's subject alt names, rejects when it fails. */
+export function tlsHandshake(caddy: Caddy, sni: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const s = tls.connect({ host: "127.0.0.1", port: caddy.httpsPort, servername: sni, ca: caddy.ca }, () => {
+            const san = s.getPeerCertificate().subjectaltname ?? "";
+            s.end();
+            resolve(san);
+        });
+        s.on("error", reject);
+        s.setTimeout(20_000, () => s.destroy(new Error("timeout")));
+    });
 }
 
 /**

@@ -6,11 +6,10 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import * as tls from "node:tls";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { httpGet, httpsGet } from "../../devenv/caddy";
 import { check } from "../../devenv/server-cli";
-import { createTenantDb, putEntry, rawHttpsStatus, setState, startDataPlane, type DataPlane } from "../harness/data-plane";
+import { createTenantDb, putEntry, rawHttpsStatus, setState, startDataPlane, tlsHandshake, type DataPlane } from "../harness/data-plane";
 
 let dir: string;
 let plane: DataPlane;
@@ -32,18 +31,7 @@ afterAll(async () => {
 
 const ask = (domain: string) => httpGet(plane.caddy.askPort, `127.0.0.1:${plane.caddy.askPort}`, `/ask?domain=${encodeURIComponent(domain)}`);
 
-/** Resolves with the peer certificate's subject alt names, or rejects when the handshake fails. */
-function handshake(sni: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const s = tls.connect({ host: "127.0.0.1", port: plane.caddy.httpsPort, servername: sni, ca: plane.caddy.ca }, () => {
-            const san = s.getPeerCertificate().subjectaltname ?? "";
-            s.end();
-            resolve(san);
-        });
-        s.on("error", reject);
-        s.setTimeout(15_000, () => s.destroy(new Error("timeout")));
-    });
-}
+const handshake = (sni: string) => tlsHandshake(plane.caddy, sni);
 
 describe("on-demand TLS ask endpoint", () => {
     test("answers 200 for hosts in the host map (any role or state), normalized, and 404 otherwise", async () => {

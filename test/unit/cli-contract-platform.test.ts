@@ -48,7 +48,7 @@ describe("server CLI contract: platform stack", () => {
         expect(found).toEqual([
             `prod-runtime-install.create: release bootstrap $(readlink ${ROOT}/root/srv/mokowaas/current)`,
             "prod-runtime-install.create: registry rebuild",
-            `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --borg-repo ${ROOT}/borg --web-url https://127.0.0.1:8443`,
+            `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --borg-repo ${ROOT}/borg --web-url https://127.0.0.1:8443 --cert-new-per-3h 100 --cert-new-per-domain-week 40`,
             `prod-joomla-release.create: release bootstrap ${rel}`,
             "prod-joomla-release.create: backup --all --tag pre-joomla-6.0.4",
             `prod-joomla-release.create: blueprint create --release ${rel}.dist`,

@@ -55,7 +55,7 @@ describe("platform local on an existing server", () => {
         expect(platformCommand(registered, "local", "platform-init").inputs.create).toBe(
             `${PREFIX} platform init --mysql-host 127.0.0.1 --mysql-port 33306 --mysql-user mokowaas_admin --php-user www-data` +
                 " --fpm-binary /usr/sbin/php-fpm8.4 --fpm-config /tmp/mokowaas-local/fpm/php-fpm.conf --fpm-pid-file /tmp/mokowaas-local/fpm/php-fpm.pid" +
-                " --fpm-socket-dir /tmp/mokowaas-local/root/run/php --web-group root",
+                " --fpm-socket-dir /tmp/mokowaas-local/root/run/php --web-group root --no-cert-cap",
         );
         expect(platformCommand(registered, "local", "runtime-copy").inputs.remotePath).toBe("/tmp/mokowaas-local/opt/staging");
         expect(platformCommand(registered, "local", "joomla-release").inputs.create).toContain("/tmp/mokowaas-local/root/srv/mokowaas/current");

@@ -319,8 +319,9 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         expect(pool).toContain(`\nlisten = ${tmp}/run/fpm.sock\n`);
         expect(pool).toContain(`\nenv[MOKOWAAS_ROOT] = ${tmp}/root\n`);
         expect(pool).toContain("\nuser = www-data\n");
-        // It reaches only the releases and the host map, and includes every tenant's own pool.
-        expect(pool).toContain(`\nphp_admin_value[open_basedir] = ${tmp}/root/srv/mokowaas/releases/:${tmp}/root/etc/mokowaas/registry/hosts.php\n`);
+        // It reaches only the releases, the host map and the certificate cap's files, and includes every tenant's own pool.
+        expect(pool).toContain(`\nphp_admin_value[open_basedir] = ${tmp}/root/srv/mokowaas/releases/:${tmp}/root/etc/mokowaas/registry/hosts.php`
+            + `:${tmp}/root/etc/mokowaas/certificate-cap.php:${tmp}/root/var/lib/mokowaas/certificates/\n`);
         expect(pool).toContain(`\ninclude = ${tmp}/root/etc/mokowaas/fpm/*.conf\n`);
         expect(pool).toContain("\nlisten.group = caddy\n");
         const ini = fs.readFileSync(`${tmp}/php/fpm/conf.d/90-mokowaas.ini`, "utf8");

@@ -3,6 +3,7 @@ declare(strict_types=1);
 
 namespace MokoWaaS\Joomla;
 
+use MokoWaaS\CertificateCap;
 use MokoWaaS\Host;
 use MokoWaaS\JoomlaConfig;
 use MokoWaaS\JoomlaConfigFile;
@@ -346,7 +347,12 @@ final class Tenant
             self::plain(400, 'missing ?domain=');
         }
         $found = Host::resolve($domain, is_array($hostMap) && is_array($hostMap['hosts'] ?? null) ? $hostMap['hosts'] : []);
-        self::plain($found['status'] === 200 ? 200 : 404, $found['status'] === 200 ? 'ok' : 'unknown host');
+        if ($found['status'] !== 200) {
+            self::plain(404, 'unknown host');
+        }
+        // A known host may still have to wait for the platform's certificate cap: 429, and Caddy asks again later.
+        $decision = (new CertificateCap(self::paths()))->decide($found['host'], time());
+        self::plain($decision['allow'] ? 200 : 429, $decision['detail']);
     }
 
     /**

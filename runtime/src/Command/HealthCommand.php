@@ -5,10 +5,12 @@ namespace MokoWaaS\Command;
 
 use MokoWaaS\AtomicFile;
 use MokoWaaS\Borg;
+use MokoWaaS\CertificateCap;
 use MokoWaaS\Cli\Args;
 use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Db;
+use MokoWaaS\DiskSpace;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
 use MokoWaaS\TenantAccount;
@@ -63,8 +65,9 @@ final class HealthCommand extends Command
             $ok = !in_array(false, array_column($checks, 'ok'), true);
             $report[] = ['tenant' => $t, 'state' => $state, 'ok' => $ok, 'checks' => $checks];
         }
-        $allOk = !in_array(false, array_column($report, 'ok'), true);
-        $result = ['ok' => $allOk, 'checkedAt' => gmdate('Y-m-d\TH:i:s\Z'), 'tenants' => $report];
+        $platform = ['disk' => $this->checkDisk($config), 'certificates' => $this->checkCertificates()];
+        $allOk = !in_array(false, array_column($report, 'ok'), true) && !in_array(false, array_column($platform, 'ok'), true);
+        $result = ['ok' => $allOk, 'checkedAt' => gmdate('Y-m-d\TH:i:s\Z'), 'platform' => $platform, 'tenants' => $report];
         if (($file = $args->option('prometheus')) !== null) {
             AtomicFile::write($file, self::prometheus($result), 0644);
         }
@@ -74,6 +77,9 @@ final class HealthCommand extends Command
         if ($args->flag('json')) {
             $this->json($result);
         } else {
+            foreach ($platform as $name => $c) {
+                $this->out(sprintf('%-32s %-12s %s', "platform $name", '', $c['ok'] ? "ok ({$c['detail']})" : "FAILING: {$c['detail']}"));
+            }
             foreach ($report as $r) {
                 $bad = array_keys(array_filter($r['checks'], static fn (array $c): bool => !$c['ok']));
                 $this->out(sprintf('%-32s %-12s %s', $r['tenant'], $r['state'], $r['ok'] ? 'ok' : 'FAILING: ' . implode(', ', array_map(
@@ -101,6 +107,55 @@ final class HealthCommand extends Command
         } catch (\RuntimeException $e) {
             return [[], $e->getMessage()];
         }
+    }
+
+    /**
+     * Free space of the filesystems that hold the Borg repository and the tenants' folders: a full
+     * one fails every backup and offboarding (and the sites' uploads), so it is reported before.
+     *
+     * @return array{ok: bool, detail: string, filesystems: list<array{holds: string, folder: string, freeBytes: int, minFreeBytes: int}>}
+     */
+    private function checkDisk(PlatformConfig $config): array
+    {
+        $min = (int) ($config->diskMinFreeMb() * 1048576);
+        $filesystems = [];
+        $bad = [];
+        foreach (['borg' => $config->borgRepo($this->paths), 'tenants' => $this->paths->tenants()] as $holds => $path) {
+            if (!str_starts_with($path, '/')) {
+                continue; // a remote repository (ssh://): its host's disk is not ours to see
+            }
+            $fs = DiskSpace::of($path);
+            if ($fs === null) {
+                $bad[] = "$holds ($path): free space unknown";
+                continue;
+            }
+            $filesystems[] = ['holds' => $holds, 'folder' => $fs['folder'], 'freeBytes' => $fs['freeBytes'], 'minFreeBytes' => $min];
+            if ($fs['freeBytes'] < $min) {
+                $bad[] = "$holds: " . DiskSpace::describe($path) . ', below ' . DiskSpace::mb($min);
+            }
+        }
+        return ['ok' => $bad === [], 'detail' => $bad === [] ? 'at least ' . DiskSpace::mb($min) . ' free' : 'low disk space: ' . implode('; ', $bad), 'filesystems' => $filesystems];
+    }
+
+    /**
+     * Hosts held back by the platform's certificate cap: reported, never a failure (they get their
+     * certificate when the cap's windows have room). A cap without its state fails: no new host
+     * would get a certificate.
+     *
+     * @return array{ok: bool, detail: string, newLast3Hours: int, waiting: array<string, array<string, mixed>>}
+     */
+    private function checkCertificates(): array
+    {
+        $r = (new CertificateCap($this->paths))->report(time());
+        $detail = $r['policy'] === null ? 'no cap configured' : sprintf('%d new hosts in the last 3 h (cap %d; %d per registered domain a week)',
+            $r['newLast3Hours'], $r['policy']['newPer3Hours'], $r['policy']['newPerDomainWeek']);
+        if ($r['waiting'] !== []) {
+            $detail .= '; waiting for a certificate: ' . implode(', ', array_keys($r['waiting']));
+        }
+        if (!$r['stateOk']) {
+            $detail = 'the certificate cap has no state (' . $this->paths->certificateState() . '/state.json): run `mokowaas platform init` again';
+        }
+        return ['ok' => $r['stateOk'], 'detail' => $detail, 'newLast3Hours' => $r['newLast3Hours'], 'waiting' => $r['waiting']];
     }
 
     /** @param array<string, mixed> $entry @return array{ok: bool, detail: string} */
@@ -233,7 +288,19 @@ final class HealthCommand extends Command
                 $ages[] = sprintf('mokowaas_backup_age_seconds{tenant="%s"} %d', $esc($t['tenant']), $t['checks']['backup']['ageSeconds']);
             }
         }
-        return implode("\n", array_merge($lines, $checks, $ages, [
+        $platform = ['# HELP mokowaas_platform_check_ok 1 when the platform check passed.', '# TYPE mokowaas_platform_check_ok gauge'];
+        $disk = ['# HELP mokowaas_disk_free_bytes Free space of the filesystem holding the Borg repository or the tenants.', '# TYPE mokowaas_disk_free_bytes gauge'];
+        foreach ($result['platform'] as $name => $c) {
+            $platform[] = sprintf('mokowaas_platform_check_ok{check="%s"} %d', $name, $c['ok'] ? 1 : 0);
+        }
+        foreach ($result['platform']['disk']['filesystems'] as $fs) {
+            $disk[] = sprintf('mokowaas_disk_free_bytes{holds="%s",folder="%s"} %d', $fs['holds'], $esc($fs['folder']), $fs['freeBytes']);
+        }
+        $certs = ['# HELP mokowaas_certificate_hosts_waiting Hosts the certificate cap holds back.', '# TYPE mokowaas_certificate_hosts_waiting gauge',
+            'mokowaas_certificate_hosts_waiting ' . count($result['platform']['certificates']['waiting']),
+            '# HELP mokowaas_certificate_new_hosts_3h Hosts let through for a first certificate in the last 3 hours.', '# TYPE mokowaas_certificate_new_hosts_3h gauge',
+            'mokowaas_certificate_new_hosts_3h ' . $result['platform']['certificates']['newLast3Hours']];
+        return implode("\n", array_merge($lines, $checks, $ages, $platform, $disk, $certs, [
             '# HELP mokowaas_health_last_run_timestamp_seconds When the health check ran.', '# TYPE mokowaas_health_last_run_timestamp_seconds gauge',
             'mokowaas_health_last_run_timestamp_seconds ' . time(),
         ])) . "\n";
@@ -248,7 +315,8 @@ final class HealthCommand extends Command
                 $failing[$t['tenant']] = array_keys(array_filter($t['checks'], static fn (array $c): bool => !$c['ok']));
             }
         }
-        $body = json_encode(['ok' => $result['ok'], 'checkedAt' => $result['checkedAt'], 'tenants' => count($result['tenants']), 'failing' => (object) $failing], JSON_UNESCAPED_SLASHES);
+        $body = json_encode(['ok' => $result['ok'], 'checkedAt' => $result['checkedAt'], 'tenants' => count($result['tenants']), 'failing' => (object) $failing,
+            'platformFailing' => array_keys(array_filter($result['platform'], static fn (array $c): bool => !$c['ok']))], JSON_UNESCAPED_SLASHES);
         foreach ($urls as $url) {
             $ch = curl_init($url);
             curl_setopt_array($ch, [

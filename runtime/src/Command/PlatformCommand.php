@@ -3,10 +3,13 @@ declare(strict_types=1);
 
 namespace MokoWaaS\Command;
 
+use MokoWaaS\AtomicFile;
+use MokoWaaS\CertificateCap;
 use MokoWaaS\Cli\Args;
 use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
+use MokoWaaS\HostMap;
 use MokoWaaS\PlatformConfig;
 
 final class PlatformCommand extends Command
@@ -21,17 +24,20 @@ final class PlatformCommand extends Command
         return "usage: mokowaas platform init --mysql-host H --mysql-port P [--mysql-socket S] --mysql-user U\n"
             . "                              --php-user W [--borg-repo R] [--web-url URL] [--ca-file F]\n"
             . "                              [--hook-success URL ...] [--hook-failure URL ...]\n"
-            . "                              [--blueprint-database NAME] [--backup-max-age-hours H]\n"
+            . "                              [--blueprint-database NAME] [--backup-max-age-hours H] [--disk-min-free-mb M]\n"
+            . "                              [--cert-new-per-3h N] [--cert-new-per-domain-week N] [--no-cert-cap]\n"
             . "                              [--fpm-binary B --fpm-config F] [--fpm-pid-file P] [--fpm-socket-dir D] [--web-group G]  < password\n"
             . "  --fpm-*: how tenant pools are checked (B -t -y F) and reloaded (SIGUSR2 to the pid in P), where their\n"
             . "  sockets go (default \$ROOT/run/php); --web-group: the group Caddy runs as (default caddy)\n"
+            . "  --cert-*: the cap on new TLS certificates under Let's Encrypt's limits (default " . CertificateCap::DEFAULT_PER_3_HOURS . " new hosts per 3 h,\n"
+            . "  " . CertificateCap::DEFAULT_PER_DOMAIN_WEEK . " per registered domain per week); --no-cert-cap: none (Caddy issues from its own CA)\n"
             . "       mokowaas platform show      (the config without its password, as JSON)";
     }
 
     public function run(array $argv): int
     {
         $args = Args::parse($argv, ['mysql-host', 'mysql-port', 'mysql-socket', 'mysql-user', 'php-user', 'borg-repo', 'web-url', 'ca-file',
-            'blueprint-database', 'backup-max-age-hours', 'fpm-binary', 'fpm-config', 'fpm-pid-file', 'fpm-socket-dir', 'web-group'], [], ['hook-success', 'hook-failure']);
+            'blueprint-database', 'backup-max-age-hours', 'disk-min-free-mb', 'cert-new-per-3h', 'cert-new-per-domain-week', 'fpm-binary', 'fpm-config', 'fpm-pid-file', 'fpm-socket-dir', 'web-group'], ['no-cert-cap'], ['hook-success', 'hook-failure']);
         return match ($args->arg(0, 'init|show')) {
             'init' => $this->init($args),
             'show' => $this->show(),
@@ -62,6 +68,10 @@ final class PlatformCommand extends Command
         if ($maxAge !== null && (!is_numeric($maxAge) || (float) $maxAge <= 0)) {
             throw new UserError("--backup-max-age-hours must be a positive number of hours, got \"$maxAge\"");
         }
+        $minFree = $args->option('disk-min-free-mb');
+        if ($minFree !== null && (!is_numeric($minFree) || (float) $minFree < 0)) {
+            throw new UserError("--disk-min-free-mb must be a number of megabytes (0 or more), got \"$minFree\"");
+        }
         if (($args->option('fpm-binary') === null) !== ($args->option('fpm-config') === null)) {
             throw new UserError('--fpm-binary and --fpm-config go together: the binary checks the config before a reload');
         }
@@ -75,6 +85,7 @@ final class PlatformCommand extends Command
                 throw new UserError("--$name must be an absolute path, got \"$v\"");
             }
         }
+        $cap = $this->certificateCap($args);
         $password = rtrim($this->stdin(), "\r\n");
         PlatformConfig::save($this->paths, [
             'mysql' => [
@@ -97,15 +108,62 @@ final class PlatformCommand extends Command
             // Left out when not given: the verbs then use their defaults (docs/server-cli.md).
             'blueprintDatabase' => $blueprint,
             'backupMaxAgeHours' => $maxAge === null ? null : (float) $maxAge,
+            'diskMinFreeMb' => $minFree === null ? null : (float) $minFree,
         ], static fn ($v) => $v !== null));
+        $this->writeCertificateCap($cap, $phpUser);
         $this->out('platform config written to ' . $this->paths->platformConfig());
         return ExitCode::OK;
+    }
+
+    /** @return array{newPer3Hours: int, newPerDomainWeek: int}|null */
+    private function certificateCap(Args $args): ?array
+    {
+        $given = ['cert-new-per-3h' => CertificateCap::LETS_ENCRYPT_PER_3_HOURS, 'cert-new-per-domain-week' => CertificateCap::LETS_ENCRYPT_PER_DOMAIN_WEEK];
+        if ($args->flag('no-cert-cap')) {
+            foreach (array_keys($given) as $name) {
+                if ($args->option($name) !== null) {
+                    throw new UserError("--$name and --no-cert-cap contradict each other: give one");
+                }
+            }
+            return null;
+        }
+        $cap = [];
+        foreach ($given as $name => $limit) {
+            $v = $args->option($name);
+            if ($v !== null && (!ctype_digit($v) || (int) $v < 1 || (int) $v > $limit)) {
+                throw new UserError("--$name must be a whole number from 1 to $limit (Let's Encrypt's own limit), got \"$v\"");
+            }
+            $cap[$name] = $v === null ? null : (int) $v;
+        }
+        return ['newPer3Hours' => $cap['cert-new-per-3h'] ?? CertificateCap::DEFAULT_PER_3_HOURS,
+            'newPerDomainWeek' => $cap['cert-new-per-domain-week'] ?? CertificateCap::DEFAULT_PER_DOMAIN_WEEK];
+    }
+
+    /**
+     * The cap file the ask endpoint reads (none: no cap), and its state folder for the platform
+     * pool's user, started with the hosts already served (their certificates may exist).
+     *
+     * @param array{newPer3Hours: int, newPerDomainWeek: int}|null $cap
+     */
+    private function writeCertificateCap(?array $cap, string $phpUser): void
+    {
+        $file = $this->paths->certificateCap();
+        if ($cap === null) {
+            if (is_file($file) && !unlink($file)) {
+                throw new \RuntimeException("cannot remove $file");
+            }
+            return;
+        }
+        AtomicFile::writePhpArray($file, $cap, 0644);
+        $hosts = array_keys(HostMap::load($this->paths->hostMap())->hosts());
+        (new CertificateCap($this->paths))->initState(array_map('strval', $hosts), function_exists('posix_getpwnam') && posix_getpwnam($phpUser) !== false ? $phpUser : null);
     }
 
     private function show(): int
     {
         $data = PlatformConfig::load($this->paths)->toArray();
         unset($data['mysql']['password']);
+        $data['certificateCap'] = (new CertificateCap($this->paths))->policy();
         $this->json($data);
         return ExitCode::OK;
     }

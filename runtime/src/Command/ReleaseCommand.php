@@ -26,7 +26,7 @@ final class ReleaseCommand extends Command
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';
     /** Data plane classes the bootstrap shares with the server CLI (runtime/src -> release mokowaas/). */
-    private const SHARED = ['Rules.php', 'Host.php', 'Paths.php', 'JoomlaConfig.php', 'JoomlaConfigFile.php'];
+    private const SHARED = ['Rules.php', 'Host.php', 'Paths.php', 'JoomlaConfig.php', 'JoomlaConfigFile.php', 'CertificateCap.php'];
     /** Files concatenated into mokowaas/bootstrap.php: one include instead of five. */
     private const BUNDLE = ['mokowaas/Rules.php', 'mokowaas/Paths.php', 'mokowaas/Host.php', 'mokowaas/JoomlaConfig.php', 'mokowaas/Tenant.php'];
     /** What a folder must hold to be a Joomla release. */
