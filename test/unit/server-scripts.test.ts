@@ -350,6 +350,7 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         expect(backup).not.toContain("/opt/mokowaas");
         expect(fs.readFileSync(`${tmp}/systemd/mokowaas-health.service`, "utf8")).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas health --prometheus ");
         expect(fs.readFileSync(`${tmp}/systemd/mokowaas-backup.timer`, "utf8")).toBe(fs.readFileSync(path.join(RUNTIME_DIR, "systemd/mokowaas-backup.timer"), "utf8"));
-        expect(systemctl()).toEqual(["daemon-reload", "enable --now --quiet mokowaas-backup.timer mokowaas-health.timer"]);
+        expect(fs.readFileSync(`${tmp}/systemd/mokowaas-drill.service`, "utf8")).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas drill\n");
+        expect(systemctl()).toEqual(["daemon-reload", "enable --now --quiet mokowaas-backup.timer mokowaas-drill.timer mokowaas-health.timer"]);
     });
 });
