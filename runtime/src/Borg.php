@@ -105,6 +105,11 @@ final class Borg
         if ($code !== 0 && !($code === 1 && $warningIsOk)) {
             // An error borg did not expect comes with a Python traceback: its last exception line says it.
             $said = str_contains($err, 'Traceback') && preg_match_all('/^[A-Za-z_.]+(?:Error|Exception): .*$/m', $err, $m) ? end($m[0]) : substr($err, -1500);
+            if ($this->isRemote() && str_contains($err, 'Connection closed by remote host')) {
+                // ssh's own reason (host key, refused key) may not reach borg's output before it exits.
+                $said .= " (the SSH login to the backup host failed: is its host key the one in {$this->ssh['knownHosts']}, "
+                    . "the server's key in its authorized_keys, borg installed there?)";
+            }
             throw new BorgFailure('borg ' . $args[0] . " failed (exit $code): " . trim($said));
         }
         return $out;

@@ -84,11 +84,10 @@ final class RestoreDrill
             $checks['extract'] = ['ok' => true, 'detail' => "extracted $archive"];
             $step = 'tables';
             $checks['tables'] = $this->loadAndCount($scratch, $manifest);
-            if (!$checks['tables']['ok']) {
-                throw new \RuntimeException($checks['tables']['detail']);
+            if ($checks['tables']['ok']) {
+                $step = 'home';
+                $checks['home'] = $this->renderHome($tenant, $scratch, $manifest);
             }
-            $step = 'home';
-            $checks['home'] = $this->renderHome($tenant, $scratch, $manifest);
         } catch (\Throwable $e) {
             $checks[$step] = ['ok' => false, 'detail' => $e->getMessage()];
         } finally {
@@ -112,7 +111,11 @@ final class RestoreDrill
         $dbs = [];
         try {
             $admin = Db::admin($this->config);
-            $dbs = $admin->column("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mokowaas\\_drill\\_%'");
+            // A drill killed between dropping its database and its user leaves the user alone.
+            $dbs = array_values(array_unique(array_merge(
+                $admin->column("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mokowaas\\_drill\\_%'"),
+                $admin->column("SELECT User FROM mysql.user WHERE User LIKE 'mokowaas\\_drill\\_%'"),
+            )));
             $admin->close();
         } catch (\Throwable $e) {
             return 'cannot list scratch databases: ' . $e->getMessage();
@@ -122,7 +125,8 @@ final class RestoreDrill
     }
 
     /**
-     * Drops the scratch databases and their users and removes the folders; every part is tried.
+     * Drops the scratch databases and their users (one name for both) and removes the folders;
+     * every part is tried.
      *
      * @param list<string> $dbs
      * @param list<string> $dirs
@@ -259,15 +263,16 @@ final class RestoreDrill
             }
         }
         [$code, $body, $err] = self::capture($cmd, $env, dirname($index));
-        $status = preg_match('/^' . self::STATUS_MARK . '(\d+)(?: (\S+))?$/m', $err, $m) ? (int) $m[1] : 0;
-        $location = $m[2] ?? '';
-        $siteName = (string) ($live['siteName'] ?? '');
+        $said = preg_match('/^' . self::STATUS_MARK . '(\{.*\})$/m', $err, $m) ? json_decode($m[1], true) : null;
+        $status = (int) ($said['status'] ?? 0);
+        $location = (string) ($said['location'] ?? '');
+        $siteName = (string) ($said['siteName'] ?? '');
         $problem = match (true) {
             $code !== 0 => "Joomla exited $code: " . trim(substr(preg_replace('/^' . self::STATUS_MARK . '.*$/m', '', $err) . ' ' . strip_tags($body), -600)),
             $status !== 200 => "the home page answered HTTP $status" . ($location !== '' ? " (to $location)" : '') . ': ' . trim(substr(strip_tags($body), 0, 300)),
             !preg_match('~<html.*</html>~is', $body) => 'the home page is not an HTML page: ' . trim(substr($body, 0, 300)),
-            $siteName !== '' && !str_contains($body, htmlspecialchars($siteName, ENT_QUOTES | ENT_HTML5, 'UTF-8')) && !str_contains($body, $siteName)
-                => "the home page does not name the site \"$siteName\"",
+            $siteName === '' || (!str_contains($body, htmlspecialchars($siteName, ENT_QUOTES | ENT_HTML5, 'UTF-8')) && !str_contains($body, $siteName))
+                => "the home page does not name the site (\"$siteName\")",
             default => null,
         };
         return $problem === null
@@ -282,7 +287,7 @@ final class RestoreDrill
      */
     private static function runnerSource(): string
     {
-        return <<<'PHP'
+        return strtr(<<<'PHP'
             <?php
             // Written by `mokowaas drill`: renders one page of the scratch copy through Joomla's index.php.
             foreach (['HTTP_HOST', 'SERVER_NAME', 'REQUEST_METHOD', 'REQUEST_URI', 'SCRIPT_NAME', 'PHP_SELF', 'SCRIPT_FILENAME', 'HTTPS', 'SERVER_PORT', 'HTTP_USER_AGENT'] as $k) {
@@ -291,19 +296,24 @@ final class RestoreDrill
             $_SERVER['argv'] = [];
             $_SERVER['argc'] = 0;
             register_shutdown_function(static function (): void {
-                // A redirect's target, from Joomla's own response headers (PHP's CLI keeps none).
-                $location = '';
+                // A redirect's target from Joomla's own response headers (PHP's CLI keeps none), and
+                // the site name Joomla has (the tenant's own settings may change it).
+                $location = $siteName = '';
                 try {
-                    foreach (class_exists(\Joomla\CMS\Factory::class, false) ? \Joomla\CMS\Factory::getApplication()->getHeaders() : [] as $h) {
-                        $location = strcasecmp((string) $h['name'], 'location') === 0 ? (string) $h['value'] : $location;
+                    if (class_exists(\Joomla\CMS\Factory::class, false)) {
+                        $app = \Joomla\CMS\Factory::getApplication();
+                        $siteName = (string) $app->get('sitename');
+                        foreach ($app->getHeaders() as $h) {
+                            $location = strcasecmp((string) $h['name'], 'location') === 0 ? (string) $h['value'] : $location;
+                        }
                     }
                 } catch (\Throwable) {
                 }
-                fwrite(STDERR, "\nMOKOWAAS-DRILL-STATUS " . (http_response_code() ?: 200) . ($location !== '' ? " $location" : '') . "\n");
+                fwrite(STDERR, "\n@STATUS_MARK@" . json_encode(['status' => http_response_code() ?: 200, 'location' => $location, 'siteName' => $siteName]) . "\n");
             });
             chdir(dirname($argv[1]));
             require $argv[1];
-            PHP;
+            PHP, ['@STATUS_MARK@' => self::STATUS_MARK]);
     }
 
     /**
