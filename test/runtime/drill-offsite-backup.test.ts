@@ -8,7 +8,7 @@
  * folder, checks the tables and renders the home page, reports to health, Prometheus and the
  * failure hook, and never leaves scratch behind.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as http from "node:http";
@@ -19,8 +19,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "../../devenv/ports";
 import { makeTraversable } from "../../devenv/server-cli";
 import { sshdHostKey, startSshd } from "../../devenv/sshd";
+import { phpBin } from "../../devenv/toolchain";
 import { joomlaRelease } from "../harness/joomla-package";
-import { TestPlatform, type TenantInfo } from "./lifecycle-harness";
+import { CLI, TestPlatform, type TenantInfo } from "./lifecycle-harness";
 
 interface Hit {
     body: Record<string, unknown>;
@@ -253,6 +254,23 @@ describe("off-site Borg over SSH (append-only key) and restore drills", () => {
         expect(h.out.platform.checks.drill).toMatchObject({ ok: true });
         expect(h.prom).toMatch(/^mokowaas_drill_ok 1$/m);
         expect(h.prom).toMatch(/^mokowaas_drill_last_run_timestamp_seconds \d+$/m);
+    }, 300_000);
+
+    it("a drill killed half-way leaves scratch behind; the next drill removes it first and passes", async () => {
+        const child = spawn(phpBin(), [CLI, "drill", "--tenant", "acme", "--no-hooks"], { env: p.env(), detached: true, stdio: "ignore" });
+        const exited = new Promise((resolve) => child.on("exit", resolve));
+        // Killed (the whole process group: PHP, borg, mysql) once its scratch database exists.
+        const until = Date.now() + 120_000;
+        while ((await scratchDatabases()).length === 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+        process.kill(-child.pid!, "SIGKILL");
+        await exited;
+        expect((await scratchDatabases()).length).toBeGreaterThan(0);
+        expect(scratchFolders()).toHaveLength(1);
+        const r = await p.cliAsync(["drill", "--tenant", "acme", "--json", "--no-hooks"]);
+        expect(r.status, r.stdout + r.stderr).toBe(0);
+        expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, cleanup: "ok" });
+        expect(await scratchDatabases()).toEqual([]);
+        expect(scratchFolders()).toEqual([]);
     }, 300_000);
 
     it("a drill fails when the restored database has fewer tables than the archive's manifest counted", async () => {
