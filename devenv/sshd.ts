@@ -15,6 +15,11 @@ export interface SshdOptions {
     port: number;
     /** Private key file of the client; created (ed25519) when missing, its public half authorized for root. */
     clientKey: string;
+    /**
+     * The authorized_keys file's lines instead (e.g. `command="borg serve ...",restrict <key>` on a
+     * backup host); the client key is still created.
+     */
+    authorizedKeys?: string[];
 }
 
 function keygen(file: string, comment: string): void {
@@ -34,7 +39,8 @@ export async function startSshd(opts: SshdOptions): Promise<{ pid: number }> {
     ensureSshdHostKey(opts.dir);
     keygen(opts.clientKey, "mokowaas-local-control");
     const authorized = path.join(opts.dir, "authorized_keys");
-    fs.writeFileSync(authorized, fs.readFileSync(`${opts.clientKey}.pub`), { mode: 0o600 });
+    const lines = opts.authorizedKeys ? `${opts.authorizedKeys.join("\n")}\n` : fs.readFileSync(`${opts.clientKey}.pub`);
+    fs.writeFileSync(authorized, lines, { mode: 0o600 });
     const pidFile = path.join(opts.dir, "sshd.pid");
     const config = path.join(opts.dir, "sshd_config");
     fs.writeFileSync(config, [

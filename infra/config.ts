@@ -138,8 +138,10 @@ const PhpFpm = z.strictObject({
 const PHP_FPM_DEFAULTS = { install: true, version: "8.3", listen: "/run/php/mokowaas-fpm.sock", socketDir: "/run/php" } as const;
 
 const Timers = z.strictObject({
-    /** Install and enable the systemd timers (nightly backup + prune, health every 5 minutes). */
+    /** Install and enable the systemd timers (nightly backup + prune, health every 5 minutes, weekly restore drill). */
     install: z.boolean().default(true),
+    /** With the timers: `health` fails when the last restore drill failed or is older than this (a week plus a day). */
+    drillMaxAgeHours: z.number().positive().default(192),
 });
 
 const Existing = z.strictObject({
@@ -208,12 +210,15 @@ export const PlatformConfigSchema = z
             })
             .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {}, systemdDir: "/etc/systemd/system", sysctlDir: "/etc/sysctl.d" }),
         phpUser: unixName("user").default("www-data"),
-        /** A Borg repository: a path or ssh://user@host[:port]/path. */
-        borgRepo: z.string().regex(/^[A-Za-z0-9._@%+=:,\/-]+$/, "must be a Borg repository path or ssh:// URL (letters, digits and . _ - @ % + = : , /)").optional(),
+        /** A Borg repository: a path or ssh://user@host[:port]/path (an off-site backup host). */
+        borgRepo: z.string().regex(/^(?:\/[A-Za-z0-9._@%+=:,\/-]*|ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._@%+=:,\/~-]+)$/,
+            "must be an absolute path or ssh://user@host[:port]/path (letters, digits and . _ - @ % + = : , / ~)").optional(),
+        /** The backup host's SSH host key (`ssh-ed25519 AAAA...`), pinned for an ssh:// borgRepo. */
+        borgHostKey: hostKey.optional(),
         webUrl: url(["https", "http"], "an http(s) URL").optional(),
         caddy: Caddy.default(CADDY_DEFAULTS),
         phpFpm: PhpFpm.default(PHP_FPM_DEFAULTS),
-        timers: Timers.default({ install: true }),
+        timers: Timers.default({ install: true, drillMaxAgeHours: 192 }),
         joomla: z.strictObject({
             version: z.string().regex(/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/, "must be a Joomla version such as 6.0.4"),
             url: url(["https", "file"], "the URL of a Joomla full package"),
@@ -223,6 +228,18 @@ export const PlatformConfigSchema = z
         }),
     })
     .superRefine((c, ctx) => {
+        if (isRemoteBorgRepo(c.borgRepo) && !c.borgHostKey) {
+            ctx.addIssue({
+                code: "custom",
+                path: ["borgHostKey"],
+                message: "is required for an ssh:// borgRepo: the server verifies the backup host with it and accepts no other. Read it with " +
+                    "`ssh-keyscan -t ed25519 -p <port> <backup host>`, check its fingerprint against `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` " +
+                    "run on the backup host, and set the key type and key (see docs/config.md)",
+            });
+        }
+        if (!isRemoteBorgRepo(c.borgRepo) && c.borgHostKey) {
+            ctx.addIssue({ code: "custom", path: ["borgHostKey"], message: "is only for an ssh:// borgRepo (the backup host's key)" });
+        }
         if ((c.joomla.sha256 === undefined) === (c.joomla.sha512 === undefined)) {
             ctx.addIssue({ code: "custom", path: ["joomla"], message: "set exactly one of sha256 and sha512: the checksum of the package at joomla.url" });
         }
@@ -249,11 +266,16 @@ export const PlatformConfigSchema = z
 
 export type PlatformConfig = z.output<typeof PlatformConfigSchema>;
 
+/** Whether the Borg repository is on a backup host (reached over SSH with the server's own key). */
+export function isRemoteBorgRepo(repo: string | undefined): boolean {
+    return repo?.startsWith("ssh://") ?? false;
+}
+
 /** The keys the schema knows: plain strings, and structured values (YAML objects and lists). */
-const STRING_KEYS = ["hostname", "phpUser", "borgRepo", "webUrl"] as const;
+const STRING_KEYS = ["hostname", "phpUser", "borgRepo", "borgHostKey", "webUrl"] as const;
 const OBJECT_KEYS = ["server", "adminCidrs", "ssh", "mysql", "paths", "joomla", "caddy", "phpFpm", "timers"] as const;
 /** Secret keys of a platform stack. */
-const SECRET_KEYS = ["sshPrivateKey", "borgPassphrase"] as const;
+const SECRET_KEYS = ["sshPrivateKey", "borgPassphrase", "borgSshPrivateKey"] as const;
 
 export class PlatformConfigError extends Error {
     constructor(stack: string, readonly problems: string[]) {
@@ -311,6 +333,8 @@ export interface PlatformSettings {
     privateKey: pulumi.Output<string>;
     /** mokowaas:borgPassphrase when set (adopting a server or a repository that has one). */
     borgPassphrase?: pulumi.Output<string>;
+    /** mokowaas:borgSshPrivateKey: the server's key for an ssh:// borgRepo (append-only on the backup host). */
+    borgSshPrivateKey?: pulumi.Output<string>;
 }
 
 /** Reads and validates the platform config and its secrets. */
@@ -339,9 +363,16 @@ export function readPlatformConfig(stack: string, cfg: pulumi.Config, projectDir
                 "the fleet holds every platform's tunnel at once: give each platform its own port",
         ]);
     }
-    const borgPassphrase = cfg.getSecret("borgPassphrase");
+    const borgSshPrivateKey = cfg.getSecret("borgSshPrivateKey");
+    if (isRemoteBorgRepo(config.borgRepo) !== (borgSshPrivateKey !== undefined)) {
+        throw new PlatformConfigError(stack, [isRemoteBorgRepo(config.borgRepo)
+            ? "mokowaas:borgSshPrivateKey: is required for an ssh:// borgRepo: `pulumi config set --secret mokowaas:borgSshPrivateKey < key` " +
+                "(the server's own key, authorized on the backup host for `borg serve --append-only` only, see docs/reliability.md)"
+            : "mokowaas:borgSshPrivateKey: is only for an ssh:// borgRepo"]);
+    }
+    const borg = { ...(cfg.getSecret("borgPassphrase") ? { borgPassphrase: cfg.getSecret("borgPassphrase") } : {}), ...(borgSshPrivateKey ? { borgSshPrivateKey } : {}) };
     const secretKey = cfg.getSecret("sshPrivateKey");
-    if (secretKey) return { config, privateKey: secretKey, ...(borgPassphrase ? { borgPassphrase } : {}) };
+    if (secretKey) return { config, privateKey: secretKey, ...borg };
     const file = config.ssh.privateKeyFile;
     if (!file) {
         throw new PlatformConfigError(stack, [
@@ -350,5 +381,5 @@ export function readPlatformConfig(stack: string, cfg: pulumi.Config, projectDir
     }
     const resolved = path.resolve(projectDir, file);
     if (!fs.existsSync(resolved)) throw new PlatformConfigError(stack, [`mokowaas:ssh.privateKeyFile: ${resolved} does not exist`]);
-    return { config, privateKey: pulumi.secret(fs.readFileSync(resolved, "utf8")), ...(borgPassphrase ? { borgPassphrase } : {}) };
+    return { config, privateKey: pulumi.secret(fs.readFileSync(resolved, "utf8")), ...borg };
 }

@@ -1,8 +1,8 @@
 /**
  * One platform: its server (hetzner, digitalocean or existing), then its steps in order (one file
  * each in infra/steps/: the MySQL admin account for tenant stacks, the runtime (data plane), the
- * server CLI's config, the Borg passphrase, the pinned Joomla release, PHP-FPM, Caddy, timers). Its
- * outputs (components/platform-ref.ts) are what every tenant stack on it reads.
+ * off-site Borg key (when the repository is on a backup host), the server CLI's config, the Borg
+ * passphrase, the pinned Joomla release, PHP-FPM, Caddy, timers). Its outputs (components/platform-ref.ts) are what every tenant stack on it reads.
  */
 import type * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,6 +15,7 @@ import { type HostKeyPair, ed25519HostKey } from "./host-key";
 import { mokowaasPrefix } from "./server-paths";
 import { type ServerHandle, digitaloceanServer, existingServer, hetznerServer } from "./servers";
 import { borgPassphraseStep } from "./steps/borg-passphrase";
+import { borgSshKeyStep } from "./steps/borg-ssh-key";
 import { caddyStep } from "./steps/caddy";
 import { joomlaReleaseStep } from "./steps/joomla-release";
 import { mysqlAdminStep } from "./steps/mysql-admin";
@@ -62,7 +63,9 @@ export class Platform extends pulumi.ComponentResource {
         const adminPassword = new random.RandomPassword(child("mysql-admin-password"), { length: 32, special: false }, mine);
         const mysqlAdmin = mysqlAdminStep(steps, adminPassword.result, [ready]);
         const runtime = runtimeStep(steps, [ready]);
-        const init = platformInitStep(steps, adminPassword.result, [mysqlAdmin, runtime]);
+        // An off-site repository's key is in place before `platform init` names it.
+        const borgKey = args.borgSshPrivateKey ? [borgSshKeyStep(steps, args.borgSshPrivateKey, [ready])] : [];
+        const init = platformInitStep(steps, adminPassword.result, [mysqlAdmin, runtime, ...borgKey]);
         // The Borg repository's passphrase: generated unless adopted from config, exported (secret)
         // so the archives can be restored elsewhere. `backup` creates the repository on first use.
         const borgPassphrase = args.borgPassphrase

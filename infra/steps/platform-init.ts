@@ -1,12 +1,13 @@
 /**
  * Step 4: `mokowaas platform init`, the server CLI's platform config (MySQL admin, PHP-FPM master,
- * web group, Borg repository, hooks), with the admin password on stdin.
+ * web group, Borg repository and how to reach it, restore drill age, hooks), with the admin
+ * password on stdin.
  */
 import type * as command from "@pulumi/command";
 import type * as pulumi from "@pulumi/pulumi";
 import { mokowaasCommand } from "../../components/server-command";
-import type { PlatformConfig } from "../config";
-import { mokowaasPrefix, phpFpmPaths } from "../server-paths";
+import { type PlatformConfig, isRemoteBorgRepo } from "../config";
+import { mokowaasPrefix, phpFpmPaths, serverPaths } from "../server-paths";
 import type { PlatformServer } from "./server";
 
 /** `mokowaas platform init` with the admin password on stdin. */
@@ -25,6 +26,10 @@ export function platformInitCommand(c: PlatformConfig): string {
         "--fpm-socket-dir", fpm.socketDir,
         "--web-group", c.caddy.group,
         ...(c.borgRepo ? ["--borg-repo", c.borgRepo] : []),
+        // An off-site repository: the server's key (step borg-ssh-key) and the backup host's key, pinned.
+        ...(isRemoteBorgRepo(c.borgRepo) ? ["--borg-ssh-key", serverPaths(c).borgSshKey, "--borg-host-key", c.borgHostKey!] : []),
+        // The weekly restore drill runs from the timers: health then checks its result.
+        ...(c.timers.install ? ["--drill-max-age-hours", String(c.timers.drillMaxAgeHours)] : []),
         ...(c.webUrl ? ["--web-url", c.webUrl] : []),
         // Caddy's own CA has no rate limits to stay under.
         ...(c.caddy.certIssuer === "internal" ? ["--no-cert-cap"] : [

@@ -1,5 +1,6 @@
 /**
- * Step 9: the systemd timers of runtime/systemd (nightly backup + prune, health every 5 minutes),
+ * Step 9: the systemd timers of runtime/systemd (nightly backup + prune, health every 5 minutes,
+ * the weekly restore drill),
  * rendered for this platform: the shipped units name the default CLI path; here they run the
  * configured PHP and CLI with the platform's MOKOWAAS_ROOT, environment and Borg base folder,
  * exactly what the control plane's own calls use (server-paths.ts mokowaasPrefix).
@@ -19,7 +20,7 @@ const SYSTEMD_DIR = path.join(RUNTIME_DIR, "systemd");
 export const TEMPLATE_CLI = "/opt/mokowaas/runtime/bin/mokowaas";
 const TEMPLATE_BORG_BASE = "Environment=BORG_BASE_DIR=/var/lib/mokowaas/borg";
 
-export const TIMERS = ["mokowaas-backup.timer", "mokowaas-health.timer"] as const;
+export const TIMERS = ["mokowaas-backup.timer", "mokowaas-drill.timer", "mokowaas-health.timer"] as const;
 
 /** A word on a systemd command line. */
 function systemdWord(word: string): string {

@@ -7,19 +7,27 @@ use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
 
 /**
- * The platform's Borg repository. The passphrase stays in its root-only file
- * (Paths::borgPassphrase, 0600) and reaches borg through BORG_PASSCOMMAND, which names the
- * file and never holds the secret: nothing secret in argv, environment or logs.
+ * The platform's Borg repository: a local path, or ssh://user@host[:port]/path on a backup host.
+ * The passphrase stays in its root-only file (Paths::borgPassphrase, 0600) and reaches borg
+ * through BORG_PASSCOMMAND, which names the file and never holds the secret: nothing secret in
+ * argv, environment or logs. A remote repository is reached with the platform's own key file and
+ * the backup host's pinned key only (BORG_RSH: no agent, no ~/.ssh, no unknown host accepted).
  */
 final class Borg
 {
-    public function __construct(private readonly Paths $paths, public readonly string $repo)
+    /** @param array{keyFile: string, knownHosts: string}|null $ssh how to reach an ssh:// repository */
+    public function __construct(private readonly Paths $paths, public readonly string $repo, private readonly ?array $ssh = null)
     {
     }
 
     public static function forPlatform(Paths $paths, PlatformConfig $config): self
     {
-        return new self($paths, $config->borgRepo($paths));
+        return new self($paths, $config->borgRepo($paths), $config->borgSsh($paths));
+    }
+
+    public function isRemote(): bool
+    {
+        return str_starts_with($this->repo, 'ssh://');
     }
 
     /** @return array<string, string> */
@@ -39,7 +47,40 @@ final class Borg
         // Borg's keys/security/cache folders: one place for every caller (timers, shells, control plane).
         $env['BORG_BASE_DIR'] ??= $this->paths->borgBase();
         $env['BORG_EXIT_CODES'] = 'legacy';
+        if ($this->isRemote()) {
+            $env['BORG_RSH'] = $this->rsh();
+        }
         return $env;
+    }
+
+    /**
+     * The ssh command borg runs for a remote repository (split by borg like a shell would, hence
+     * the quoting). -F none: no ssh config of the caller; BatchMode: never a prompt; the only
+     * known host is the pinned one, and a different key fails (StrictHostKeyChecking=yes).
+     */
+    private function rsh(): string
+    {
+        if ($this->ssh === null) {
+            throw new UserError("the Borg repository {$this->repo} is remote but the platform config has no SSH key for it: run `mokowaas platform init` with --borg-ssh-key and --borg-host-key", ExitCode::NOT_READY);
+        }
+        foreach (['keyFile' => 'SSH key', 'knownHosts' => 'known_hosts'] as $k => $what) {
+            clearstatcache(true, $this->ssh[$k]);
+            if (!is_file($this->ssh[$k])) {
+                throw new UserError("the Borg $what file {$this->ssh[$k]} is missing: run `mokowaas platform init` with --borg-ssh-key and --borg-host-key", ExitCode::NOT_READY);
+            }
+        }
+        if ((fileperms($this->ssh['keyFile']) & 0077) !== 0) {
+            throw new UserError("the Borg SSH key {$this->ssh['keyFile']} is readable by others: chmod 600 it", ExitCode::NOT_READY);
+        }
+        return implode(' ', array_map('escapeshellarg', ['ssh', '-F', 'none', '-i', $this->ssh['keyFile'], '-o', 'IdentitiesOnly=yes', '-o', 'IdentityAgent=none',
+            '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', 'UserKnownHostsFile=' . $this->ssh['knownHosts'],
+            '-o', 'GlobalKnownHostsFile=/dev/null', '-o', 'UpdateHostKeys=no', '-o', 'ConnectTimeout=30', '-o', 'ServerAliveInterval=30']));
+    }
+
+    /** Whether a BorgFailure says the repository is not there (yet). */
+    private static function isMissingRepo(BorgFailure $e): bool
+    {
+        return (bool) preg_match('/Repository .* does not exist/', $e->getMessage());
     }
 
     /**
@@ -67,15 +108,25 @@ final class Borg
                 throw new BorgFailure('borg ' . $args[0] . " failed (exit $code): no space left on device for the Borg repository ("
                     . DiskSpace::describe($this->repo) . '); borg rolled back what this run wrote: free space, then run it again');
             }
-            throw new BorgFailure('borg ' . $args[0] . " failed (exit $code): " . trim(substr($err, -1500)));
+            // An error borg did not expect comes with a Python traceback: its last exception line says it.
+            $said = str_contains($err, 'Traceback') && preg_match_all('/^[A-Za-z_.]+(?:Error|Exception): .*$/m', $err, $m) ? end($m[0]) : substr($err, -1500);
+            if ($this->isRemote() && str_contains($err, 'Connection closed by remote host')) {
+                // ssh's own reason (host key, refused key) may not reach borg's output before it exits.
+                $said .= " (the SSH login to the backup host failed: is its host key the one in {$this->ssh['knownHosts']}, "
+                    . "the server's key in its authorized_keys, borg installed there?)";
+            }
+            throw new BorgFailure('borg ' . $args[0] . " failed (exit $code): " . trim($said));
         }
         return $out;
     }
 
-    /** Initializes the repository (repokey encryption) when it does not exist yet. */
+    /**
+     * Initializes the repository (repokey encryption) when it does not exist yet. A remote one is
+     * created by `create` when borg says it is missing (one round trip fewer on every backup).
+     */
     public function ensureRepo(): void
     {
-        if (is_file($this->repo . '/config')) {
+        if ($this->isRemote() || is_file($this->repo . '/config')) {
             return;
         }
         $parent = dirname($this->repo);
@@ -91,7 +142,16 @@ final class Borg
     public function create(string $archive, string $cwd, array $paths, string $comment): void
     {
         $this->ensureRepo();
-        $this->run(['create', '--lock-wait', '120', '--compression', 'zstd,3', '--comment', $comment, "{$this->repo}::$archive", ...$paths], $cwd, false);
+        $args = ['create', '--lock-wait', '120', '--compression', 'zstd,3', '--comment', $comment, "{$this->repo}::$archive", ...$paths];
+        try {
+            $this->run($args, $cwd, false);
+        } catch (BorgFailure $e) {
+            if (!$this->isRemote() || !self::isMissingRepo($e)) {
+                throw $e;
+            }
+            $this->run(['init', '--encryption=repokey', $this->repo]);
+            $this->run($args, $cwd, false);
+        }
     }
 
     /**
@@ -101,10 +161,17 @@ final class Borg
      */
     public function archives(string $glob): array
     {
-        if (!is_file($this->repo . '/config')) {
+        if (!$this->isRemote() && !is_file($this->repo . '/config')) {
             return [];
         }
-        $out = $this->run(['list', '--lock-wait', '120', '--glob-archives', $glob, '--format', '{archive}{TAB}{comment}{NL}', $this->repo]);
+        try {
+            $out = $this->run(['list', '--lock-wait', '120', '--glob-archives', $glob, '--format', '{archive}{TAB}{comment}{NL}', $this->repo]);
+        } catch (BorgFailure $e) {
+            if ($this->isRemote() && self::isMissingRepo($e)) {
+                return [];
+            }
+            throw $e;
+        }
         $list = [];
         foreach (explode("\n", trim($out)) as $line) {
             if ($line !== '') {

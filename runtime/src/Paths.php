@@ -50,6 +50,18 @@ final class Paths
         return $this->root . Rules::PATHS['borgPassphrase'];
     }
 
+    /** Default private key (root-only, 0600) the server logs in to an ssh:// Borg repository with. */
+    public function borgSshKey(): string
+    {
+        return $this->root . Rules::PATHS['borgSshKey'];
+    }
+
+    /** The backup host's pinned host key, as an OpenSSH known_hosts file (written by `platform init`). */
+    public function borgKnownHosts(): string
+    {
+        return $this->root . Rules::PATHS['borgKnownHosts'];
+    }
+
     /** $ROOT/etc/mokowaas/registry: one entry file per tenant plus the compiled host map. */
     public function registry(): string
     {
@@ -162,6 +174,18 @@ final class Paths
     public function backups(): string
     {
         return $this->root . Rules::PATHS['backups'];
+    }
+
+    /** $ROOT/var/lib/mokowaas/drill: one scratch folder per restore drill, removed when it ends. */
+    public function drill(): string
+    {
+        return $this->root . Rules::PATHS['drill'];
+    }
+
+    /** The last restore drill's result (JSON), which `health` reports. */
+    public function drillResult(): string
+    {
+        return $this->root . Rules::PATHS['drillResult'];
     }
 
     /** $ROOT/var/lib/mokowaas/borg: Borg's BORG_BASE_DIR (its keys and cache) unless the environment sets one. */

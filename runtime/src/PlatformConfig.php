@@ -11,6 +11,7 @@ use MokoWaaS\Cli\UserError;
  * 0600 root: it holds the MySQL admin password; nothing on the request path reads it).
  *
  * Shape: ['mysql' => ['host','port','socket','user','password'], 'phpUser', 'borgRepo',
+ *         'borgSsh' => ['keyFile'] (ssh:// repositories; the pinned host key is Paths::borgKnownHosts),
  *         'webUrl', 'caFile', 'hooks' => ['success' => [url...], 'failure' => [url...]],
  *         'fpm' => ['binary', 'config', 'pidFile', 'socketDir', 'webGroup']]
  */
@@ -87,6 +88,25 @@ final class PlatformConfig
     public function diskMinFreeMb(): float
     {
         return (float) ($this->data['diskMinFreeMb'] ?? DiskSpace::DEFAULT_MIN_FREE_MB);
+    }
+
+    /**
+     * How the server logs in to an ssh:// repository: its private key file and the known_hosts
+     * file holding the backup host's pinned key; null for a local repository.
+     *
+     * @return array{keyFile: string, knownHosts: string}|null
+     */
+    public function borgSsh(Paths $paths): ?array
+    {
+        $key = $this->data['borgSsh']['keyFile'] ?? null;
+        return is_string($key) && $key !== '' ? ['keyFile' => $key, 'knownHosts' => $paths->borgKnownHosts()] : null;
+    }
+
+    /** Hours after which a missing or old restore drill fails `health`; null: the drill is not checked. */
+    public function drillMaxAgeHours(): ?float
+    {
+        $h = $this->data['drillMaxAgeHours'] ?? null;
+        return is_int($h) || is_float($h) ? (float) $h : null;
     }
 
     /** Base URL of the local web server (health checks send each tenant host's requests here). */

@@ -12,7 +12,7 @@ use MokoWaaS\Cli\UserError;
  * tenant folder:
  *   .backup/db.sql         consistent dump (mysqldump --single-transaction)
  *   .backup/entry.php      the registry entry (secrets: for disaster recovery only)
- *   .backup/manifest.json  tenant, tag, time, database name and prefix
+ *   .backup/manifest.json  tenant, tag, time, database name, prefix and table count
  *   media/                 the tenant's media (cache, tmp, logs and sessions are never archived)
  *   config/                the tenant's own Global Configuration (JoomlaConfig::DIR), when it has one
  * The archive comment `mokowaas tenant=<t> tag=<tag>` says whose it is.
@@ -72,15 +72,40 @@ final class TenantArchive
      */
     public function list(string $tenant): array
     {
+        return $this->byTenant($tenant . '-*')[$tenant] ?? [];
+    }
+
+    /**
+     * Archives matching $glob grouped by the tenant their comment names, each oldest first (one
+     * borg call for every tenant).
+     *
+     * @return array<string, list<array{name: string, tag: ?string, time: ?float}>>
+     */
+    public function byTenant(string $glob = '*'): array
+    {
         $out = [];
-        foreach ($this->borg->archives($tenant . '-*') as $a) {
-            if (!preg_match('/^mokowaas tenant=([a-z0-9-]+)(?: tag=([a-z0-9-]+))?$/', $a['comment'], $m) || $m[1] !== $tenant) {
+        foreach ($this->borg->archives($glob) as $a) {
+            if (!preg_match('/^mokowaas tenant=([a-z0-9-]+)(?: tag=([a-z0-9-]+))?$/', $a['comment'], $m)) {
                 continue;
             }
-            $out[] = ['name' => $a['name'], 'tag' => ($m[2] ?? '') !== '' ? $m[2] : null, 'time' => self::timeOf($a['name'])];
+            $out[$m[1]][] = ['name' => $a['name'], 'tag' => ($m[2] ?? '') !== '' ? $m[2] : null, 'time' => self::timeOf($a['name'])];
         }
-        usort($out, static fn (array $x, array $y): int => ($x['time'] ?? 0) <=> ($y['time'] ?? 0));
+        foreach ($out as &$list) {
+            usort($list, static fn (array $x, array $y): int => ($x['time'] ?? 0) <=> ($y['time'] ?? 0));
+        }
         return $out;
+    }
+
+    /**
+     * The archive a restore takes by default: the newest one that is not a safety archive
+     * (pre-restore), or null.
+     *
+     * @param list<array{name: string, tag: ?string, time: ?float}> $list oldest first
+     */
+    public static function newestRestorable(array $list): ?string
+    {
+        $candidates = array_values(array_filter($list, static fn (array $a): bool => $a['tag'] !== 'pre-restore'));
+        return $candidates === [] ? null : end($candidates)['name'];
     }
 
     /**
@@ -106,11 +131,16 @@ final class TenantArchive
         }
         $archive = self::name($tenant, $tag);
         try {
+            // The table count lets a restore drill check the dump came back whole; counted by
+            // MySQL, not from the dump, so a damaged dump cannot agree with itself.
+            $admin = Db::admin($this->config);
+            $tables = count($admin->tables((string) $entry['db']['name']));
+            $admin->close();
             Mysqldump::dump($this->config->mysql(), (string) $entry['db']['name'], "$stage/db.sql");
             AtomicFile::writePhpArray("$stage/entry.php", $entry, 0600);
             AtomicFile::write("$stage/manifest.json", json_encode([
                 'tenant' => $tenant, 'tag' => $tag, 'archive' => $archive, 'createdAt' => gmdate('Y-m-d\TH:i:s\Z'),
-                'db' => ['name' => $entry['db']['name'], 'prefix' => $entry['db']['prefix']], 'media' => 'media',
+                'db' => ['name' => $entry['db']['name'], 'prefix' => $entry['db']['prefix'], 'tables' => $tables], 'media' => 'media',
             ], JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_THROW_ON_ERROR) . "\n", 0600);
             $paths = ['.backup'];
             if (is_dir(TenantMedia::folder($this->paths, $tenant))) {
@@ -154,11 +184,7 @@ final class TenantArchive
             throw new \RuntimeException("cannot create $work");
         }
         try {
-            $this->borg->extract($archive, $work);
-            $manifest = json_decode((string) @file_get_contents("$work/.backup/manifest.json"), true);
-            if (!is_array($manifest) || ($manifest['tenant'] ?? null) !== $source || !is_file("$work/.backup/db.sql")) {
-                throw new UserError("archive $archive is not a MokoWaaS archive of tenant $source", ExitCode::INVALID_INPUT);
-            }
+            $manifest = $this->extract($archive, $source, $work);
             $this->loadDatabase($entry, "$work/.backup/db.sql", (string) $manifest['db']['prefix'], $target);
             $this->replaceFolder(TenantMedia::folder($this->paths, $target), is_dir("$work/media") ? "$work/media" : null, 02750);
             $config = "$work/" . JoomlaConfig::DIR;
@@ -168,6 +194,22 @@ final class TenantArchive
         } finally {
             self::removeTree($work);
         }
+    }
+
+    /**
+     * Extracts $archive of tenant $source into the empty folder $dir and returns its manifest;
+     * throws when it is not a MokoWaaS archive of that tenant.
+     *
+     * @return array<string, mixed>
+     */
+    public function extract(string $archive, string $source, string $dir): array
+    {
+        $this->borg->extract($archive, $dir);
+        $manifest = json_decode((string) @file_get_contents("$dir/.backup/manifest.json"), true);
+        if (!is_array($manifest) || ($manifest['tenant'] ?? null) !== $source || !is_array($manifest['db'] ?? null) || !is_file("$dir/.backup/db.sql")) {
+            throw new UserError("archive $archive is not a MokoWaaS archive of tenant $source", ExitCode::INVALID_INPUT);
+        }
+        return $manifest;
     }
 
     /** @param array<string, mixed> $entry */

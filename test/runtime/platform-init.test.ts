@@ -17,6 +17,15 @@ function freshRoot(): string {
 }
 afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
 
+// The backup host's key (a real Ed25519 public key) and key files for the off-site options.
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINtTzvPwGMiD4G51EOacWgigemwIZ2BwE85XT7AyeGJj";
+const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-platform-keys-"));
+const KEY_FILE = path.join(keyDir, "borg-key");
+const OPEN_KEY_FILE = path.join(keyDir, "open-key");
+fs.writeFileSync(KEY_FILE, "key\n", { mode: 0o600 });
+fs.writeFileSync(OPEN_KEY_FILE, "key\n", { mode: 0o644 });
+afterAll(() => fs.rmSync(keyDir, { recursive: true, force: true }));
+
 const base = ["platform", "init", "--mysql-host", "127.0.0.1", "--mysql-port", "3306", "--mysql-user", "mokowaas_admin", "--php-user", "www-data"];
 
 describe("platform init", () => {
@@ -64,6 +73,14 @@ describe("platform init", () => {
         [["--blueprint-database", "x;drop"], 3, "must be a database name"],
         [["--backup-max-age-hours", "-1"], 3, "must be a positive number of hours"],
         [["--mysql-pasword", "x"], 2, "unknown option --mysql-pasword"],
+        [["--drill-max-age-hours", "0"], 3, "--drill-max-age-hours must be a positive number of hours"],
+        [["--borg-repo", "backups/borg"], 3, "must be an absolute path or ssh://user@host[:port]/path"],
+        [["--borg-repo", "/var/backups/borg", "--borg-host-key", HOST_KEY], 3, "only for an ssh:// --borg-repo"],
+        [["--borg-repo", "ssh://borg@backup.example.net:23/./prod"], 3, "needs --borg-ssh-key"],
+        [["--borg-repo", "ssh://backup.example.net/./prod", "--borg-ssh-key", KEY_FILE, "--borg-host-key", HOST_KEY], 3, "must be ssh://user@host[:port]/path"],
+        [["--borg-repo", "ssh://borg@backup.example.net/./prod", "--borg-ssh-key", "/no/such/key", "--borg-host-key", HOST_KEY], 3, "must be an existing file"],
+        [["--borg-repo", "ssh://borg@backup.example.net/./prod", "--borg-ssh-key", OPEN_KEY_FILE, "--borg-host-key", HOST_KEY], 3, "is readable by others"],
+        [["--borg-repo", "ssh://borg@backup.example.net/./prod", "--borg-ssh-key", KEY_FILE, "--borg-host-key", "ssh-ed25519 AAAAC3NzaC1yc2E="], 3, "must be the backup host's public key"],
     ])("refuses %j with exit %i and a clear message, writing nothing", (extra, code, message) => {
         const root = freshRoot();
         const args = [...base];
@@ -76,6 +93,20 @@ describe("platform init", () => {
         expect(r.status).toBe(code);
         expect(r.stderr).toContain(message);
         expect(fs.existsSync(path.join(root, "etc/mokowaas/platform.php"))).toBe(false);
+    });
+
+    it("an ssh:// repository: the key file is named, the backup host's key pinned in known_hosts (with its port)", () => {
+        const root = freshRoot();
+        const r = mokowaas(root, [...base, "--borg-repo", "ssh://borg@backup.example.net:23/./prod", "--borg-ssh-key", KEY_FILE,
+            "--borg-host-key", HOST_KEY, "--drill-max-age-hours", "192"], "pw\n");
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const shown = JSON.parse(mokowaas(root, ["platform", "show"]).stdout);
+        expect(shown).toMatchObject({ borgRepo: "ssh://borg@backup.example.net:23/./prod", borgSsh: { keyFile: KEY_FILE }, drillMaxAgeHours: 192 });
+        expect(fs.readFileSync(path.join(root, "etc/mokowaas/borg.known_hosts"), "utf8")).toBe(`[backup.example.net]:23 ${HOST_KEY}\n`);
+        const port22 = freshRoot();
+        expect(mokowaas(port22, [...base, "--borg-repo", "ssh://borg@backup.example.net/./prod", "--borg-ssh-key", KEY_FILE, "--borg-host-key", HOST_KEY], "pw\n").status).toBe(0);
+        expect(fs.readFileSync(path.join(port22, "etc/mokowaas/borg.known_hosts"), "utf8")).toBe(`backup.example.net ${HOST_KEY}\n`);
     });
 
     it("show on a server that was never initialized says what to run (exit 4)", () => {

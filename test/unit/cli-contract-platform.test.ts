@@ -6,12 +6,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ed25519HostKey } from "../../infra/host-key";
 import { fakePrivateKey } from "./helpers/platform-fixture";
 import { expectAccepted, invocations, shellWords } from "./helpers/cli-contract";
 import { installMocks, settle } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
 const KEY = fakePrivateKey("contractkeyonly");
+const BACKUP_HOST_KEY = ed25519HostKey(Buffer.alloc(32, 9)).publicKey;
 // Paths under a folder of our own, so no argument names a real path of this machine.
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-contract-root-"));
 const CLI_PATH = `${ROOT}/opt/runtime/bin/mokowaas`;
@@ -20,13 +22,15 @@ const registered = installMocks({
     config: {
         ...stackConfig("prod", {
             // Every optional flag the platform can pass.
-            "mokowaas:borgRepo": `${ROOT}/borg`,
+            "mokowaas:borgRepo": "ssh://borg@backup.example.net:23/./mokowaas",
+            "mokowaas:borgHostKey": BACKUP_HOST_KEY,
             "mokowaas:webUrl": "https://127.0.0.1:8443",
             "mokowaas:paths": { root: `${ROOT}/root`, runtimeDir: `${ROOT}/opt` },
         }),
         "mokowaas:sshPrivateKey": KEY,
+        "mokowaas:borgSshPrivateKey": fakePrivateKey("contractborgkey"),
     },
-    secretKeys: ["mokowaas:sshPrivateKey"],
+    secretKeys: ["mokowaas:sshPrivateKey", "mokowaas:borgSshPrivateKey"],
 });
 
 beforeAll(async () => {
@@ -48,13 +52,14 @@ describe("server CLI contract: platform stack", () => {
         expect(found).toEqual([
             `prod-runtime-install.create: release bootstrap $(readlink ${ROOT}/root/srv/mokowaas/current)`,
             "prod-runtime-install.create: registry rebuild",
-            `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --borg-repo ${ROOT}/borg --web-url https://127.0.0.1:8443 --cert-new-per-3h 100 --cert-new-per-domain-week 40`,
+            `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --borg-repo ssh://borg@backup.example.net:23/./mokowaas --borg-ssh-key ${ROOT}/root/etc/mokowaas/borg.ssh-key --borg-host-key ${BACKUP_HOST_KEY} --drill-max-age-hours 192 --web-url https://127.0.0.1:8443 --cert-new-per-3h 100 --cert-new-per-domain-week 40`,
             `prod-joomla-release.create: release bootstrap ${rel}`,
             "prod-joomla-release.create: backup --all --tag pre-joomla-6.0.4",
             `prod-joomla-release.create: blueprint create --release ${rel}.dist`,
             "prod-joomla-release.create: migrate --all",
             "prod-timers.create: backup --all",
             "prod-timers.create: prune --all",
+            "prod-timers.create: drill",
             "prod-timers.create: health --prometheus /var/lib/prometheus/node-exporter/mokowaas.prom",
         ]);
     });

@@ -80,7 +80,8 @@ describe("platform prod on Hetzner", () => {
     it("initializes the server CLI with the admin account and installs the pinned Joomla release", () => {
         expect(platformCommand(registered, "prod", "platform-init").inputs.create).toBe(
             "env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data" +
-                " --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --cert-new-per-3h 100 --cert-new-per-domain-week 40",
+                " --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy" +
+                " --drill-max-age-hours 192 --cert-new-per-3h 100 --cert-new-per-domain-week 40",
         );
         const joomla = platformCommand(registered, "prod", "joomla-release").inputs.create as string;
         expect(joomla).toContain("curl -fsSL --retry 3 -o \"$tmp/package\" https://github.com/joomla/joomla-cms/releases/download/6.0.4/Joomla_6.0.4-Stable-Full_Package.tar.zst");
@@ -131,7 +132,8 @@ describe("platform prod on Hetzner", () => {
         expect(timers).toContain("ExecStart=php /opt/mokowaas/runtime/bin/mokowaas backup --all");
         expect(timers).toContain("ExecStart=php /opt/mokowaas/runtime/bin/mokowaas prune --all");
         expect(timers).toContain("ExecStart=php /opt/mokowaas/runtime/bin/mokowaas health --prometheus");
-        expect(timers).toContain("systemctl enable --now --quiet mokowaas-backup.timer mokowaas-health.timer");
+        expect(timers).toContain("ExecStart=php /opt/mokowaas/runtime/bin/mokowaas drill\n");
+        expect(timers).toContain("systemctl enable --now --quiet mokowaas-backup.timer mokowaas-drill.timer mokowaas-health.timer");
     });
 
     it("exports what tenant stacks read", async () => {

@@ -1,6 +1,7 @@
 /** A stack that is neither a tenant nor a valid platform fails with a message saying what to do, declaring nothing. */
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { HOST_KEY } from "./helpers/platform-fixture";
 import { installMocks, settle } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
 
@@ -43,6 +44,13 @@ describe("stack role", () => {
             'invalid platform config of stack "staging-eu" (Pulumi.staging-eu.yaml):\n' +
                 "mokowaas:sshPrivateKey: is required: `pulumi config set --secret mokowaas:sshPrivateKey < key` (or set mokowaas:ssh.privateKeyFile)",
         );
+    });
+
+    it("with an ssh:// borgRepo but without the server's key for it: says how to set it", async () => {
+        pulumi.runtime.setAllConfig(stackConfig("prod", {
+            "mokowaas:mysql": { tunnelPort: 13307 }, "mokowaas:borgRepo": "ssh://borg@backup.example.net/./prod", "mokowaas:borgHostKey": HOST_KEY,
+        }));
+        expect(await failure()).toMatch(/^invalid platform config of stack "staging-eu" \(Pulumi\.staging-eu\.yaml\):\nmokowaas:borgSshPrivateKey: is required for an ssh:\/\/ borgRepo: `pulumi config set --secret mokowaas:borgSshPrivateKey < key`/);
     });
 
     it("with the MySQL tunnel port of another platform (Pulumi.prod.yaml): names that platform", async () => {

@@ -14,13 +14,14 @@ import { shellQuote } from "../../components/server-command";
 import { type PlatformConfig, parsePlatformConfig } from "../../infra/config";
 import { mokowaasPrefix, runtimePaths } from "../../infra/server-paths";
 import { borgPassphraseScript } from "../../infra/steps/borg-passphrase";
+import { borgSshKeyScript } from "../../infra/steps/borg-ssh-key";
 import { caddyInstallScript } from "../../infra/steps/caddy";
 import { joomlaReleaseScript } from "../../infra/steps/joomla-release";
 import { mysqlAdminCreateScript } from "../../infra/steps/mysql-admin";
 import { phpFpmInstallScript } from "../../infra/steps/php-fpm";
 import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../../infra/steps/runtime";
 import { timersInstallScript } from "../../infra/steps/timers";
-import { HOST_KEY } from "./helpers/platform-fixture";
+import { HOST_KEY, fakePrivateKey } from "./helpers/platform-fixture";
 
 let tmp: string;
 const sh = (script: string, input = "") => spawnSync("sh", ["-c", script], { input, encoding: "utf8" });
@@ -227,6 +228,30 @@ describe("Borg passphrase", () => {
     });
 });
 
+describe("off-site Borg key", () => {
+    const file = () => path.join(tmp, "root/etc/mokowaas/borg.ssh-key");
+    const key = fakePrivateKey("b3BlbnNzaC1rZXktdjEAAAAAborgkey");
+
+    it("writes the key from stdin to a 0600 file (the script never holds it), replacing an older one", () => {
+        const script = borgSshKeyScript(config({ version: "6.0.4", ...makePackage("6.0.4") }));
+        expect(script).not.toContain("borgkey");
+        for (const k of [fakePrivateKey("old"), key]) {
+            const r = sh(script, k);
+            expect(r.stderr).toBe("");
+            expect(r.status).toBe(0);
+        }
+        expect(fs.readFileSync(file(), "utf8")).toBe(key);
+        expect(fs.statSync(file()).mode & 0o777).toBe(0o600);
+    });
+
+    it("refuses what is not an OpenSSH private key, keeping the key it has", () => {
+        const r = sh(borgSshKeyScript(config({ version: "6.0.4", ...makePackage("6.0.4") })), "ssh-ed25519 AAAA public-half");
+        expect(r.status).toBe(3);
+        expect(r.stderr).toContain("must be an OpenSSH private key");
+        expect(fs.readFileSync(file(), "utf8")).toBe(key);
+    });
+});
+
 /** This machine's PHP, whose php-fpm<version> checks the pool as the server's would. */
 const PHP_VERSION = execFileSync(phpBin(), ["-r", 'echo PHP_MAJOR_VERSION, ".", PHP_MINOR_VERSION;'], { encoding: "utf8" });
 
@@ -355,6 +380,7 @@ describe("services: Caddy, PHP-FPM, timers (real caddy validate and php-fpm -t; 
         expect(backup).not.toContain("/opt/mokowaas");
         expect(fs.readFileSync(`${tmp}/systemd/mokowaas-health.service`, "utf8")).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas health --prometheus ");
         expect(fs.readFileSync(`${tmp}/systemd/mokowaas-backup.timer`, "utf8")).toBe(fs.readFileSync(path.join(RUNTIME_DIR, "systemd/mokowaas-backup.timer"), "utf8"));
-        expect(systemctl()).toEqual(["daemon-reload", "enable --now --quiet mokowaas-backup.timer mokowaas-health.timer"]);
+        expect(fs.readFileSync(`${tmp}/systemd/mokowaas-drill.service`, "utf8")).toContain("ExecStart=/usr/bin/php8.3 /srv/moko/runtime/bin/mokowaas drill\n");
+        expect(systemctl()).toEqual(["daemon-reload", "enable --now --quiet mokowaas-backup.timer mokowaas-drill.timer mokowaas-health.timer"]);
     });
 });

@@ -131,7 +131,21 @@ describe("platform config refuses values that would reach the shell unsafely", (
             ["caddy.admin", "off"], ["caddy.admin", "unix//run/caddy-admin.sock"], ["caddy.service", "caddy-api"],
             ["server.address", "server1.example.net"], ["server.address", "2001:db8::7"],
         ];
-        for (const [key, value] of ok) expect({ key, value, problems: problems(withValue(key, value)) }).toEqual({ key, value, problems: [] });
+        for (const [key, value] of ok) {
+            // An ssh:// repository comes with the backup host's pinned key (its own rule, below).
+            const raw = { ...withValue(key, value), ...(String(value).startsWith("ssh://") ? { borgHostKey: HOST_KEY } : {}) };
+            expect({ key, value, problems: problems(raw) }).toEqual({ key, value, problems: [] });
+        }
+    });
+
+    it("an ssh:// borgRepo needs the backup host's key, pinned; a local one takes none", () => {
+        const remote = withValue("borgRepo", "ssh://borg@backup.example.net:23/./mokowaas");
+        expect(problems(remote)).toEqual([expect.stringMatching(/^mokowaas:borgHostKey: is required for an ssh:\/\/ borgRepo/)]);
+        expect(problems({ ...remote, borgHostKey: "ssh-ed25519 AAAA" })).toEqual([expect.stringMatching(/^mokowaas:borgHostKey: /)]);
+        expect(problems({ ...withValue("borgRepo", "/var/backups/borg"), borgHostKey: HOST_KEY })).toEqual(["mokowaas:borgHostKey: is only for an ssh:// borgRepo (the backup host's key)"]);
+        for (const bad of ["backups/borg", "borg@backup.example.net:repo", "ssh://backup.example.net/repo"]) {
+            expect(problems(withValue("borgRepo", bad)), bad).toContainEqual(expect.stringMatching(/^mokowaas:borgRepo: must be an absolute path or ssh:\/\//));
+        }
     });
 });
 

@@ -11,6 +11,7 @@ use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Db;
 use MokoWaaS\DiskSpace;
+use MokoWaaS\Hooks;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
 use MokoWaaS\TenantAccount;
@@ -25,7 +26,6 @@ use MokoWaaS\TenantArchive;
 final class HealthCommand extends Command
 {
     private const HTTP_TIMEOUT = 5;
-    private const HOOK_TIMEOUT = 5;
     private const DEFAULT_MAX_BACKUP_AGE_HOURS = 26;
 
     public static function summary(): string
@@ -65,7 +65,12 @@ final class HealthCommand extends Command
             $ok = !in_array(false, array_column($checks, 'ok'), true);
             $report[] = ['tenant' => $t, 'state' => $state, 'ok' => $ok, 'checks' => $checks];
         }
+        // Platform-wide checks: disk space, the certificate cap, and the restore drill when the
+        // platform runs one (drillMaxAgeHours).
         $platform = ['disk' => $this->checkDisk($config), 'certificates' => $this->checkCertificates()];
+        if (($drillMax = $config->drillMaxAgeHours()) !== null) {
+            $platform['drill'] = $this->checkDrill($drillMax * 3600);
+        }
         $allOk = !in_array(false, array_column($report, 'ok'), true) && !in_array(false, array_column($platform, 'ok'), true);
         $result = ['ok' => $allOk, 'checkedAt' => gmdate('Y-m-d\TH:i:s\Z'), 'platform' => $platform, 'tenants' => $report];
         if (($file = $args->option('prometheus')) !== null) {
@@ -270,6 +275,34 @@ final class HealthCommand extends Command
         return ['ok' => $age <= $maxAge, 'detail' => sprintf('newest archive %.1f h old', $age / 3600), 'archive' => $newest['name'], 'ageSeconds' => $age];
     }
 
+    /**
+     * The last restore drill (`mokowaas drill`, weekly): failed, missing or older than $maxAge fails.
+     *
+     * @return array{ok: bool, detail: string, ageSeconds?: int, finishedAt?: int, tenant?: string, archive?: string}
+     */
+    private function checkDrill(float $maxAge): array
+    {
+        $file = $this->paths->drillResult();
+        if (!is_file($file)) {
+            return ['ok' => false, 'detail' => 'no restore drill has run yet: run `mokowaas drill` (the weekly mokowaas-drill.timer)'];
+        }
+        $last = json_decode((string) @file_get_contents($file), true);
+        $finished = is_array($last) && is_string($last['finishedAt'] ?? null) ? strtotime($last['finishedAt']) : false;
+        if (!is_array($last) || $finished === false) {
+            return ['ok' => false, 'detail' => "$file is not a drill result: run `mokowaas drill`"];
+        }
+        $age = (int) max(0, time() - $finished);
+        $info = ['ageSeconds' => $age, 'finishedAt' => $finished] + array_filter(['tenant' => $last['tenant'] ?? null, 'archive' => $last['archive'] ?? null], 'is_string');
+        $when = sprintf('%.1f h ago', $age / 3600);
+        if (($last['ok'] ?? false) !== true) {
+            return ['ok' => false, 'detail' => "the last restore drill failed $when: " . (string) ($last['detail'] ?? '?')] + $info;
+        }
+        if ($age > $maxAge) {
+            return ['ok' => false, 'detail' => "the last restore drill is too old (passed $when)"] + $info;
+        }
+        return ['ok' => true, 'detail' => "passed $when" . (isset($info['tenant']) ? " ({$info['tenant']})" : '')] + $info;
+    }
+
     /** @param array<string, mixed> $result */
     private static function prometheus(array $result): string
     {
@@ -300,13 +333,23 @@ final class HealthCommand extends Command
             'mokowaas_certificate_hosts_waiting ' . count($result['platform']['certificates']['waiting']),
             '# HELP mokowaas_certificate_new_hosts_3h Hosts let through for a first certificate in the last 3 hours.', '# TYPE mokowaas_certificate_new_hosts_3h gauge',
             'mokowaas_certificate_new_hosts_3h ' . $result['platform']['certificates']['newLast3Hours']];
-        return implode("\n", array_merge($lines, $checks, $ages, $platform, $disk, $certs, [
+        $drill = [];
+        if (isset($result['platform']['drill'])) {
+            $d = $result['platform']['drill'];
+            $drill = ['# HELP mokowaas_drill_ok 1 when the last restore drill passed and is recent enough.', '# TYPE mokowaas_drill_ok gauge', 'mokowaas_drill_ok ' . ($d['ok'] ? 1 : 0)];
+            if (isset($d['finishedAt'])) {
+                array_push($drill, '# HELP mokowaas_drill_last_run_timestamp_seconds When the last restore drill ended.', '# TYPE mokowaas_drill_last_run_timestamp_seconds gauge',
+                    'mokowaas_drill_last_run_timestamp_seconds ' . $d['finishedAt'],
+                    '# HELP mokowaas_drill_age_seconds Age of the last restore drill.', '# TYPE mokowaas_drill_age_seconds gauge', 'mokowaas_drill_age_seconds ' . $d['ageSeconds']);
+            }
+        }
+        return implode("\n", array_merge($lines, $checks, $ages, $platform, $disk, $certs, $drill, [
             '# HELP mokowaas_health_last_run_timestamp_seconds When the health check ran.', '# TYPE mokowaas_health_last_run_timestamp_seconds gauge',
             'mokowaas_health_last_run_timestamp_seconds ' . time(),
         ])) . "\n";
     }
 
-    /** POSTs a summary (no secrets) to each hook; a dead hook is reported, never waited on for long. @param list<string> $urls @param array<string, mixed> $result */
+    /** POSTs a summary (no secrets) to each hook. @param list<string> $urls @param array<string, mixed> $result */
     private function pingHooks(array $urls, array $result): void
     {
         $failing = [];
@@ -315,23 +358,10 @@ final class HealthCommand extends Command
                 $failing[$t['tenant']] = array_keys(array_filter($t['checks'], static fn (array $c): bool => !$c['ok']));
             }
         }
-        $body = json_encode(['ok' => $result['ok'], 'checkedAt' => $result['checkedAt'], 'tenants' => count($result['tenants']), 'failing' => (object) $failing,
-            'platformFailing' => array_keys(array_filter($result['platform'], static fn (array $c): bool => !$c['ok']))], JSON_UNESCAPED_SLASHES);
-        foreach ($urls as $url) {
-            $ch = curl_init($url);
-            curl_setopt_array($ch, [
-                CURLOPT_POST => true, CURLOPT_POSTFIELDS => $body, CURLOPT_HTTPHEADER => ['Content-Type: application/json'],
-                CURLOPT_RETURNTRANSFER => true, CURLOPT_CONNECTTIMEOUT => 3, CURLOPT_TIMEOUT => self::HOOK_TIMEOUT,
-                CURLOPT_USERAGENT => 'mokowaas-health', CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-            ]);
-            $ok = curl_exec($ch) !== false && curl_getinfo($ch, CURLINFO_RESPONSE_CODE) < 400;
-            $status = curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
-            $error = curl_error($ch);
-            curl_close($ch);
-            if (!$ok) {
-                // The URL may carry a token (healthchecks.io style): name only its host.
-                $this->err('hook ' . (parse_url($url, PHP_URL_HOST) ?? '?') . ' not reached: ' . ($error !== '' ? $error : "HTTP $status"));
-            }
+        $body = ['ok' => $result['ok'], 'checkedAt' => $result['checkedAt'], 'tenants' => count($result['tenants']), 'failing' => (object) $failing,
+            'platformFailing' => array_keys(array_filter($result['platform'], static fn (array $c): bool => !$c['ok']))];
+        foreach (Hooks::post($urls, $body, 'mokowaas-health') as $problem) {
+            $this->err($problem);
         }
     }
 }

@@ -42,8 +42,7 @@ final class RestoreCommand extends Command
         $own = $archives->list($source);
         $name = $args->option('archive');
         if ($name === null) {
-            $candidates = array_values(array_filter($own, static fn (array $a): bool => $a['tag'] !== 'pre-restore'));
-            $name = $candidates === [] ? throw new UserError("tenant $source has no archive to restore", ExitCode::NOT_READY) : end($candidates)['name'];
+            $name = TenantArchive::newestRestorable($own) ?? throw new UserError("tenant $source has no archive to restore", ExitCode::NOT_READY);
         } elseif (!in_array($name, array_column($own, 'name'), true)) {
             throw new UserError("archive \"$name\" is not an archive of tenant $source: see `mokowaas backups $source`");
         }
