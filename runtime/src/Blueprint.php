@@ -127,15 +127,7 @@ final class Blueprint
             } else {
                 $db = Db::admin($this->config, $staging);
                 $db->joomlaSqlMode();
-                foreach (self::INSTALL_SQL as $f) {
-                    foreach (SqlSplitter::split((string) file_get_contents("$release/installation/sql/mysql/$f.sql")) as $stmt) {
-                        try {
-                            $db->exec(SqlSplitter::replacePrefix($stmt['sql'], self::PREFIX));
-                        } catch (\mysqli_sql_exception $e) {
-                            throw new UserError("installation/sql/mysql/$f.sql line {$stmt['line']}: {$e->getMessage()}", ExitCode::FAILED);
-                        }
-                    }
-                }
+                self::applyInstallSql($db, $release, self::PREFIX);
                 $db->close();
             }
             $userId = $this->finalize($staging, $core, $version);
@@ -167,6 +159,24 @@ final class Blueprint
         }
         $lock->release();
         return $meta;
+    }
+
+    /** Joomla's install SQL of a package as published ($release/installation), tables named with $prefix. */
+    public static function applyInstallSql(Db $db, string $release, string $prefix): void
+    {
+        foreach (self::INSTALL_SQL as $f) {
+            $file = "$release/installation/sql/mysql/$f.sql";
+            if (!is_file($file)) {
+                throw new UserError("$file is missing: give the unpacked Joomla package as published (with its installation folder)");
+            }
+            foreach (SqlSplitter::split((string) file_get_contents($file)) as $stmt) {
+                try {
+                    $db->exec(SqlSplitter::replacePrefix($stmt['sql'], $prefix));
+                } catch (\mysqli_sql_exception $e) {
+                    throw new UserError("installation/sql/mysql/$f.sql line {$stmt['line']}: {$e->getMessage()}", ExitCode::FAILED);
+                }
+            }
+        }
     }
 
     /**

@@ -1,0 +1,86 @@
+<?php
+declare(strict_types=1);
+
+namespace MokoWaaS;
+
+use MokoWaaS\Cli\ExitCode;
+use MokoWaaS\Cli\UserError;
+
+/**
+ * Brings one tenant's database in line with the extensions its registry entry lists
+ * (`extensions`): each listed extension the served release offers (ReleaseExtensions) is installed
+ * into the tenant's database, each offered one it no longer lists is uninstalled from it; other
+ * tenants are not touched, and the files stay in the shared release. The work is Joomla's own
+ * installer, run by the release's `mokowaas/extensions.php` as the tenant's user under the tenant's
+ * lock (docs/extensions.md).
+ */
+final class TenantExtensions
+{
+    private const RESULT = 'MOKOWAAS-RESULT ';
+
+    public function __construct(private readonly Paths $paths)
+    {
+    }
+
+    /**
+     * @param array<string, mixed> $entry the tenant's registry entry (state ready)
+     * @return array{installed: list<string>, uninstalled: list<string>, unchanged: list<string>}
+     */
+    public function sync(array $entry, float $lockWait = 600): array
+    {
+        $tenant = (string) $entry['tenant'];
+        $wanted = array_values($entry['extensions'] ?? []);
+        $release = $this->paths->current();
+        $script = "$release/mokowaas/extensions.php";
+        if (ReleaseExtensions::offered($release) === [] && $wanted === []) {
+            return ['installed' => [], 'uninstalled' => [], 'unchanged' => []];
+        }
+        if (($problem = ReleaseExtensions::unknown($wanted, $release)) !== '') {
+            throw new UserError("tenant $tenant: $problem", ExitCode::INVALID_INPUT);
+        }
+        if (!is_file($script)) {
+            throw new UserError("the served release has no $script: run `mokowaas release bootstrap` on it", ExitCode::NOT_READY);
+        }
+        $lock = Lock::tenant($this->paths, $tenant, $lockWait);
+        try {
+            $run = TenantProcess::prepare($this->paths, $tenant, [PHP_BINARY, $script]);
+            $p = proc_open($run['cmd'], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $run['cwd'], $run['env']);
+            if (!is_resource($p)) {
+                throw new \RuntimeException("cannot start $script");
+            }
+            fwrite($pipes[0], json_encode(['extensions' => $wanted], JSON_THROW_ON_ERROR));
+            fclose($pipes[0]);
+            $out = (string) stream_get_contents($pipes[1]);
+            $err = (string) stream_get_contents($pipes[2]);
+            fclose($pipes[1]);
+            fclose($pipes[2]);
+            $code = proc_close($p);
+        } finally {
+            $lock->release();
+        }
+        $pos = strrpos($out, self::RESULT);
+        $result = $pos === false ? null : json_decode(trim(substr($out, $pos + strlen(self::RESULT))), true);
+        if (!is_array($result) || $code !== 0 || isset($result['error'])) {
+            $why = is_array($result) && isset($result['error']) ? $result['error'] : trim(substr($out . $err, -2000));
+            throw new UserError("tenant $tenant: installing its extensions failed ($why); a re-run continues where this one stopped", ExitCode::FAILED);
+        }
+        return $result;
+    }
+
+    /**
+     * One line per change, for the verbs that sync.
+     *
+     * @param array{installed: list<string>, uninstalled: list<string>, unchanged: list<string>} $r
+     * @return list<string>
+     */
+    public static function lines(string $tenant, array $r): array
+    {
+        $lines = [];
+        foreach (['installed', 'uninstalled'] as $what) {
+            if ($r[$what] !== []) {
+                $lines[] = "$tenant: extensions $what: " . implode(', ', $r[$what]);
+            }
+        }
+        return $lines;
+    }
+}
