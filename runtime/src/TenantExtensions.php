@@ -23,10 +23,14 @@ final class TenantExtensions
     }
 
     /**
+     * Uninstalling drops the extension's tables: the tenant is archived first (tag
+     * `pre-extension-removal`, kept by prune), so what they held can be restored.
+     * $removeUnlisted false (after a restore) only installs: the restored database keeps what it had.
+     *
      * @param array<string, mixed> $entry the tenant's registry entry (state ready)
-     * @return array{installed: list<string>, uninstalled: list<string>, unchanged: list<string>}
+     * @return array{installed: list<string>, uninstalled: list<string>, unchanged: list<string>, archive?: string}
      */
-    public function sync(array $entry, float $lockWait = 600): array
+    public function sync(array $entry, bool $removeUnlisted = true, float $lockWait = 600): array
     {
         $tenant = (string) $entry['tenant'];
         $wanted = array_values($entry['extensions'] ?? []);
@@ -42,13 +46,17 @@ final class TenantExtensions
             throw new UserError("the served release has no $script: run `mokowaas release bootstrap` on it", ExitCode::NOT_READY);
         }
         $lock = Lock::tenant($this->paths, $tenant, $lockWait);
+        $archive = null;
         try {
+            if ($removeUnlisted && array_diff($this->installedPackages($entry), $wanted) !== []) {
+                $archive = (new TenantArchive($this->paths, PlatformConfig::load($this->paths)))->backup($tenant, 'pre-extension-removal', $entry);
+            }
             $run = TenantProcess::prepare($this->paths, $tenant, [PHP_BINARY, $script]);
             $p = proc_open($run['cmd'], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $run['cwd'], $run['env']);
             if (!is_resource($p)) {
                 throw new \RuntimeException("cannot start $script");
             }
-            fwrite($pipes[0], json_encode(['extensions' => $wanted], JSON_THROW_ON_ERROR));
+            fwrite($pipes[0], json_encode(['extensions' => $wanted, 'removeUnlisted' => $removeUnlisted], JSON_THROW_ON_ERROR));
             fclose($pipes[0]);
             $out = (string) stream_get_contents($pipes[1]);
             $err = (string) stream_get_contents($pipes[2]);
@@ -64,7 +72,24 @@ final class TenantExtensions
             $why = is_array($result) && isset($result['error']) ? $result['error'] : trim(substr($out . $err, -2000));
             throw new UserError("tenant $tenant: installing its extensions failed ($why); a re-run continues where this one stopped", ExitCode::FAILED);
         }
-        return $result;
+        return $archive === null ? $result : $result + ['archive' => $archive];
+    }
+
+    /** @param array<string, mixed> $entry @return list<string> the served release's extensions installed in the tenant's database */
+    private function installedPackages(array $entry): array
+    {
+        $offered = ReleaseExtensions::offered($this->paths->current());
+        if ($offered === []) {
+            return [];
+        }
+        $db = Db::tenant($entry);
+        try {
+            $packages = $db->column('SELECT element FROM ' . Db::ident($entry['db']['prefix'] . 'extensions') . " WHERE type = 'package' AND element IN ("
+                . implode(', ', array_map(static fn (array $e): string => $db->quote($e['package']), $offered)) . ')');
+        } finally {
+            $db->close();
+        }
+        return array_keys(array_filter($offered, static fn (array $e): bool => in_array($e['package'], $packages, true)));
     }
 
     /**
@@ -80,6 +105,9 @@ final class TenantExtensions
             if ($r[$what] !== []) {
                 $lines[] = "$tenant: extensions $what: " . implode(', ', $r[$what]);
             }
+        }
+        if (isset($r['archive'])) {
+            $lines[] = "$tenant: archived as {$r['archive']} before uninstalling";
         }
         return $lines;
     }

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { writePassphrase } from "../../devenv/borg";
 import { httpsGet } from "../../devenv/caddy";
 import { adminConnection } from "../../devenv/mysql";
 import { check, makeTraversable, mokowaas } from "../../devenv/server-cli";
@@ -63,6 +64,7 @@ beforeAll(async () => {
     makeTraversable(dir);
     const db = inject("mysql");
     plane = await startDataPlane(dir, db, { joomla: "6.0.4" });
+    writePassphrase(plane.root); // uninstalling archives the tenant first
     v100 = buildProbePackage(dir, "1.0.0");
     r1 = serveRelease("joomla-6.0.4-x1", v100);
     tenants.alpha = (await addJoomlaTenant(plane.root, db, "alpha", { online: true })).entry;
@@ -177,12 +179,15 @@ describe("platform-managed extensions", () => {
         expect(page.body).toContain(`${MODULE_TEXT} v1.0.1`);
     });
 
-    test("left out of the tenant's list, it is uninstalled from that tenant's database; the files stay in the release", async () => {
+    test("left out of the tenant's list, it is uninstalled from that tenant's database after an archive; the files stay in the release", async () => {
         const current = fs.realpathSync(path.join(srv(), "current"));
+        await query("alpha", "INSERT INTO #__mokoprobe` (note) VALUES ('kept by the archive')");
         tenants.alpha = { ...tenants.alpha, extensions: [] };
         const put = putEntry(plane.root, tenants.alpha);
         expect(put.status, put.stderr + put.stdout).toBe(0);
         expect(put.stdout).toContain("alpha: extensions uninstalled: mokoprobe");
+        const archive = /alpha: archived as (alpha-pre-extension-removal-\S+) before uninstalling/.exec(put.stdout)?.[1];
+        expect(archive, put.stdout).toBeDefined();
         expect(await probeRows("alpha")).toEqual([]);
         expect(await probeTable("alpha")).toEqual([]);
         expect(await moduleSchema("alpha")).toEqual([]);
@@ -194,10 +199,25 @@ describe("platform-managed extensions", () => {
         expect(page.status).toBe(200);
         expect(page.body).not.toContain(MODULE_TEXT);
         expect(page.body).not.toContain(PLUGIN_TEXT);
-        // And back: installed again from the current release (1.0.1, schema at 1.0.1).
-        tenants.alpha = { ...tenants.alpha, extensions: ["mokoprobe"] };
-        expect(putEntry(plane.root, tenants.alpha).stdout).toContain("alpha: extensions installed: mokoprobe");
-        expect(await probeTable("alpha")).toEqual(["id", "note", "added_in_101"]);
-        expect(await moduleSchema("alpha")).toEqual(["1.0.1"]);
+
+        // What the extension held comes back with that archive; a restore never uninstalls what the restored database has.
+        const restore = mokowaas(plane.root, ["restore", "alpha", "--archive", archive!]);
+        expect(restore.status, restore.stderr + restore.stdout).toBe(0);
+        expect(restore.stdout).not.toContain("uninstalled");
+        expect(await query("alpha", "SELECT note FROM #__mokoprobe`")).toEqual([{ note: "kept by the archive" }]);
+        expect((await probeRows("alpha")).map((r) => r.element)).toEqual(["mod_mokoprobe", "pkg_mokoprobe", "mokoprobe"]);
+    });
+
+    test("a tenant that lists it later gets the current release's version, install SQL and schema version", async () => {
+        tenants.beta = { ...tenants.beta, extensions: ["mokoprobe"] };
+        const put = putEntry(plane.root, tenants.beta);
+        expect(put.status, put.stderr + put.stdout).toBe(0);
+        expect(put.stdout).toContain("beta: extensions installed: mokoprobe");
+        expect(await probeTable("beta")).toEqual(["id", "note", "added_in_101"]);
+        expect(await moduleSchema("beta")).toEqual(["1.0.1"]);
+        // Beta's module instance, placed earlier, now renders; alpha's data is its own.
+        const page = await eventually(() => httpsGet(plane.caddy, "beta.example.com"), (p) => p.body.includes(MODULE_TEXT));
+        expect(page.body).toContain(`${MODULE_TEXT} v1.0.1`);
+        expect(await query("beta", "SELECT note FROM #__mokoprobe`")).toEqual([]);
     });
 });

@@ -2,7 +2,7 @@
 // MokoWaaS (installed by `mokowaas release bootstrap`): the platform's way to install and uninstall
 // the release's extensions in ONE tenant's database, with Joomla's own installer. `mokowaas tenant
 // extensions` runs it as the tenant's own Unix user (MOKOWAAS_TENANT names the tenant, as for
-// cli/joomla.php), with {"extensions": [names]} on stdin; it prints one line `MOKOWAAS-RESULT <json>`.
+// cli/joomla.php), with {"extensions": [names], "removeUnlisted": bool} on stdin; it prints one line `MOKOWAAS-RESULT <json>`.
 // The files are the release's (root's, read-only here): installing is Joomla's discover-install of
 // each child extension of the package (its install SQL, #__extensions, #__schemas), then the
 // package's own row; uninstalling is Joomla's uninstall of each child (its uninstall SQL, its rows,
@@ -69,7 +69,7 @@ final class MokowaasExtensionsCommand extends AbstractCommand
                 // A run stopped half-way: the package row is written last, so this is rare; complete it.
                 $this->install($db, $ext);
                 $this->result['installed'][] = $name;
-            } elseif (!$want && ($package !== null || self::anyChild($db, $ext))) {
+            } elseif (!$want && ($wanted['removeUnlisted'] ?? true) && ($package !== null || self::anyChild($db, $ext))) {
                 $this->uninstall($db, $ext, $package);
                 $this->result['uninstalled'][] = $name;
             } else {

@@ -11,6 +11,7 @@ use MokoWaaS\Lock;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
 use MokoWaaS\TenantArchive;
+use MokoWaaS\TenantExtensions;
 
 final class RestoreCommand extends Command
 {
@@ -54,6 +55,9 @@ final class RestoreCommand extends Command
         $registry->setState($target, 'ready');
         $lock->release();
         $this->out($target === $source ? "$target: restored from $name" : "$target: cloned from $name of $source");
+        // The extensions its entry lists, in the restored database too (what that database had is kept).
+        $entry = $registry->get($target) ?? [];
+        array_map($this->out(...), TenantExtensions::lines($target, (new TenantExtensions($this->paths))->sync($entry, removeUnlisted: false)));
         return ExitCode::OK;
     }
 }
