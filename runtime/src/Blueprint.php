@@ -191,31 +191,19 @@ final class Blueprint
     private function runInstaller(Db $admin, string $release, string $staging, callable $log): void
     {
         $copy = sys_get_temp_dir() . '/mokowaas-installer-' . bin2hex(random_bytes(6));
-        $user = 'mkbp_' . bin2hex(random_bytes(4));
-        $pass = bin2hex(random_bytes(24));
-        $m = $this->config->mysql();
-        $hosts = ['localhost', '127.0.0.1', '::1'];
+        $account = null;
         try {
             $this->run(['cp', '-a', '--', $release, $copy], 'copying the release');
             @unlink("$copy/configuration.php");
-            foreach ($hosts as $h) {
-                $admin->exec("CREATE USER '$user'@'$h' IDENTIFIED BY '$pass'");
-                $admin->exec('GRANT ALL PRIVILEGES ON ' . Db::ident($staging) . ".* TO '$user'@'$h'");
-            }
-            $dbHost = $m['socket'] !== null ? 'localhost:' . $m['socket'] : $m['host'] . ':' . $m['port'];
+            $account = MysqlTempAccount::create($admin, $staging, 'mkbp_');
             $log('running the Joomla installer in a throwaway copy');
             $this->run([PHP_BINARY, "$copy/installation/joomla.php", 'install', '-n',
                 '--site-name=MokoWaaS blueprint', '--admin-user=Super User', '--admin-username=blueprint-admin',
                 '--admin-password=' . bin2hex(random_bytes(16)), '--admin-email=blueprint@example.com',
-                '--db-type=mysqli', "--db-host=$dbHost", "--db-user=$user", "--db-pass=$pass", "--db-name=$staging",
-                '--db-prefix=' . self::PREFIX, '--db-encryption=0'], 'the Joomla installer', $copy);
+                '--db-type=mysqli', '--db-host=' . MysqlTempAccount::joomlaHost($this->config), "--db-user={$account->user}",
+                "--db-pass={$account->password}", "--db-name=$staging", '--db-prefix=' . self::PREFIX, '--db-encryption=0'], 'the Joomla installer', $copy);
         } finally {
-            foreach ($hosts as $h) {
-                try {
-                    $admin->exec("DROP USER IF EXISTS '$user'@'$h'");
-                } catch (\Throwable) {
-                }
-            }
+            $account?->drop();
             if (is_dir($copy)) {
                 $this->run(['rm', '-rf', '--', $copy], 'removing the throwaway copy');
             }

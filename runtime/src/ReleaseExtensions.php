@@ -116,10 +116,10 @@ final class ReleaseExtensions
         $config = PlatformConfig::load($paths);
         $admin = Db::admin($config);
         $scratch = 'mokowaas_ext_' . bin2hex(random_bytes(4));
-        $user = 'mkext_' . bin2hex(random_bytes(4));
-        $pass = bin2hex(random_bytes(24));
-        $hosts = ['localhost', '127.0.0.1', '::1'];
         $work = sys_get_temp_dir() . '/mokowaas-ext-' . bin2hex(random_bytes(6));
+        $cache = "$dir/administrator/cache";
+        $cached = glob("$cache/*") ?: [];
+        $account = null;
         $recorded = [];
         try {
             $admin->exec('CREATE DATABASE ' . Db::ident($scratch) . ' CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci');
@@ -127,20 +127,15 @@ final class ReleaseExtensions
             $db->joomlaSqlMode();
             Blueprint::applyInstallSql($db, $dist, self::PREFIX);
             $db->close();
-            foreach ($hosts as $h) {
-                $admin->exec("CREATE USER '$user'@'$h' IDENTIFIED BY '$pass'");
-                $admin->exec('GRANT ALL PRIVILEGES ON ' . Db::ident($scratch) . ".* TO '$user'@'$h'");
-            }
+            $account = MysqlTempAccount::create($admin, $scratch, 'mkext_');
             foreach (['', '/tmp', '/logs'] as $sub) {
                 if (!mkdir("$work$sub", 0700)) {
                     throw new \RuntimeException("cannot create $work$sub");
                 }
             }
-            $m = $config->mysql();
-            $values = ['dbtype' => 'mysqli', 'host' => $m['socket'] !== null ? 'localhost:' . $m['socket'] : $m['host'] . ':' . $m['port'],
-                'user' => $user, 'password' => $pass, 'db' => $scratch, 'dbprefix' => self::PREFIX,
-                'tmp_path' => "$work/tmp", 'log_path' => "$work/logs", 'secret' => bin2hex(random_bytes(16)), 'sitename' => 'MokoWaaS release build'];
-            $values = array_intersect_key($values, JoomlaConfig::DEFAULTS);
+            $values = ['dbtype' => 'mysqli', 'host' => MysqlTempAccount::joomlaHost($config), 'user' => $account->user, 'password' => $account->password,
+                'db' => $scratch, 'dbprefix' => self::PREFIX, 'tmp_path' => "$work/tmp", 'log_path' => "$work/logs",
+                'secret' => bin2hex(random_bytes(16)), 'sitename' => 'MokoWaaS release build'];
             // Joomla's CLI reads JPATH_CONFIGURATION/configuration.php, which is the release root before the bootstrap.
             AtomicFile::write("$dir/configuration.php", "<?php\n" . JoomlaConfig::declaration($values), 0600);
             $before = self::packageManifests($dir);
@@ -166,12 +161,11 @@ final class ReleaseExtensions
             }
         } finally {
             @unlink("$dir/configuration.php");
-            foreach ($hosts as $h) {
-                try {
-                    $admin->exec("DROP USER IF EXISTS '$user'@'$h'");
-                } catch (\Throwable) {
-                }
+            // What the build's Joomla cached for itself (its namespace map): each tenant has its own cache.
+            foreach (array_diff(glob("$cache/*") ?: [], $cached) as $file) {
+                Exec::run(['rm', '-rf', '--', $file], "removing the build's cache file $file");
             }
+            $account?->drop();
             try {
                 $admin->exec('DROP DATABASE IF EXISTS ' . Db::ident($scratch));
             } catch (\Throwable) {

@@ -48,7 +48,14 @@ final class TenantExtensions
         $lock = Lock::tenant($this->paths, $tenant, $lockWait);
         $archive = null;
         try {
-            if ($removeUnlisted && array_diff($this->installedPackages($entry), $wanted) !== []) {
+            // Most runs (every `pulumi up` of a tenant) change nothing: answered from the database alone.
+            $found = $this->installed($entry);
+            $remove = $removeUnlisted ? array_diff(array_keys(array_filter($found)), $wanted) : [];
+            $install = array_filter($wanted, static fn (string $n): bool => ($found[$n] ?? null) !== 'complete');
+            if ($remove === [] && $install === []) {
+                return ['installed' => [], 'uninstalled' => [], 'unchanged' => array_keys($found)];
+            }
+            if ($remove !== []) {
                 $archive = (new TenantArchive($this->paths, PlatformConfig::load($this->paths)))->backup($tenant, 'pre-extension-removal', $entry);
             }
             $run = TenantProcess::prepare($this->paths, $tenant, [PHP_BINARY, $script]);
@@ -75,8 +82,15 @@ final class TenantExtensions
         return $archive === null ? $result : $result + ['archive' => $archive];
     }
 
-    /** @param array<string, mixed> $entry @return list<string> the served release's extensions installed in the tenant's database */
-    private function installedPackages(array $entry): array
+    /**
+     * Each extension the served release offers, by what the tenant's database holds of it:
+     * `complete` (the package row and every child installed), `partial` (some of it: a run that
+     * stopped half-way, or a discovered child), or null (nothing).
+     *
+     * @param array<string, mixed> $entry
+     * @return array<string, 'complete'|'partial'|null>
+     */
+    private function installed(array $entry): array
     {
         $offered = ReleaseExtensions::offered($this->paths->current());
         if ($offered === []) {
@@ -84,12 +98,37 @@ final class TenantExtensions
         }
         $db = Db::tenant($entry);
         try {
-            $packages = $db->column('SELECT element FROM ' . Db::ident($entry['db']['prefix'] . 'extensions') . " WHERE type = 'package' AND element IN ("
-                . implode(', ', array_map(static fn (array $e): string => $db->quote($e['package']), $offered)) . ')');
+            $elements = [];
+            foreach ($offered as $e) {
+                $elements[] = $e['package'];
+                foreach ($e['children'] as $c) {
+                    $elements[] = $c['element'];
+                }
+            }
+            $rows = $db->rows('SELECT type, element, folder, client_id, state FROM ' . Db::ident($entry['db']['prefix'] . 'extensions')
+                . ' WHERE element IN (' . implode(', ', array_map($db->quote(...), array_unique($elements))) . ')');
         } finally {
             $db->close();
         }
-        return array_keys(array_filter($offered, static fn (array $e): bool => in_array($e['package'], $packages, true)));
+        $state = static function (string $type, string $element, string $folder, int $client) use ($rows): ?int {
+            foreach ($rows as $r) {
+                if ($r['type'] === $type && $r['element'] === $element && (string) $r['folder'] === $folder && (int) $r['client_id'] === $client) {
+                    return (int) $r['state'];
+                }
+            }
+            return null;
+        };
+        $found = [];
+        foreach ($offered as $name => $e) {
+            $parts = [$state('package', $e['package'], '', 0)];
+            foreach ($e['children'] as $c) {
+                $parts[] = $state($c['type'], $c['element'], $c['folder'], $c['client_id']);
+            }
+            $present = array_filter($parts, static fn (?int $s): bool => $s !== null);
+            $found[$name] = $present === [] ? null
+                : (count($present) === count($parts) && !in_array(-1, $present, true) ? 'complete' : 'partial');
+        }
+        return $found;
     }
 
     /**

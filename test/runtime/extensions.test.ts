@@ -76,7 +76,7 @@ afterAll(async () => {
 });
 
 describe("platform-managed extensions", () => {
-    test("a release holds the package's files, installed by Joomla's installer, root's and read-only; the release before it is untouched", () => {
+    test("a release holds the package's files, installed by Joomla's installer, root's and read-only; the release before it is untouched; the build leaves nothing behind", async () => {
         for (const f of ["modules/mod_mokoprobe/mod_mokoprobe.php", "modules/mod_mokoprobe/sql/updates/mysql/1.0.0.sql", "plugins/system/mokoprobe/services/provider.php",
             "administrator/manifests/packages/pkg_mokoprobe.xml"]) {
             const st = fs.statSync(path.join(r1, f));
@@ -90,6 +90,16 @@ describe("platform-managed extensions", () => {
         expect(fs.existsSync(path.join(plane.release, "modules/mod_mokoprobe"))).toBe(false);
         expect(fs.existsSync(path.join(r1, "configuration.php"))).toBe(true); // the bootstrap's, not the build's
         expect(fs.readFileSync(path.join(r1, "configuration.php"), "utf8")).not.toContain("mokowaas_ext_");
+        expect(fs.readdirSync(path.join(r1, "administrator/cache"))).toEqual(["index.html"]);
+        const c = await adminConnection(inject("mysql"));
+        try {
+            const [dbs] = await c.query("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'mokowaas\\_ext\\_%'");
+            expect(dbs).toEqual([]);
+            const [users] = await c.query("SELECT User FROM mysql.user WHERE User LIKE 'mkext\\_%'");
+            expect(users).toEqual([]);
+        } finally {
+            await c.end();
+        }
     });
 
     test("a package that does not match its SHA-512 is refused before anything is installed", () => {
@@ -117,8 +127,13 @@ describe("platform-managed extensions", () => {
         expect(await moduleSchema("alpha")).toEqual(["1.0.0"]);
         expect(await probeRows("beta")).toEqual([]);
         expect(await probeTable("beta")).toEqual([]);
-        // Put again unchanged: nothing to do.
+        // Put again unchanged, or the verb on its own: nothing to do, in either tenant.
         expect(putEntry(plane.root, tenants.alpha).stdout).not.toContain("installed");
+        for (const t of ["alpha", "beta"]) {
+            const again = mokowaas(plane.root, ["tenant", "extensions", t]);
+            expect(again.status, again.stderr).toBe(0);
+            expect(again.stdout).toBe("");
+        }
 
         // Each tenant's own administrator would place the module and enable the plugin; here, by SQL, in both.
         for (const t of ["alpha", "beta"]) {

@@ -43,7 +43,7 @@ final class RegistryCommand extends Command
                 Registry::assertTenantName($tenant);
                 $entry = $this->readEntry($tenant);
                 // Checked before anything is written: a name the served release does not offer changes nothing.
-                if (is_array($entry['extensions'] ?? null) && ($problem = ReleaseExtensions::unknown(array_values(array_filter($entry['extensions'], 'is_string')), $this->paths->current())) !== '') {
+                if (Registry::validate($entry) === [] && ($problem = ReleaseExtensions::unknown($entry['extensions'] ?? [], $this->paths->current())) !== '') {
                     throw new UserError("registry put $tenant: $problem (nothing was changed)");
                 }
                 $registry->put($entry);
