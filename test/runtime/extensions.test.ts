@@ -17,12 +17,14 @@ import { adminConnection } from "../../devenv/mysql";
 import { check, makeTraversable, mokowaas } from "../../devenv/server-cli";
 import { addJoomlaTenant, putEntry, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
 import { eventually } from "../harness/eventually";
+import { JoomlaBrowser, formToken } from "../harness/joomla-browser";
 import { joomlaRelease } from "../harness/joomla-package";
 import { MODULE_TEXT, PLUGIN_TEXT, buildProbePackage } from "../harness/probe-extension";
 
 let dir: string;
 let plane: DataPlane;
 const tenants: Record<string, TenantEntry> = {};
+const admins: Record<string, { username: string; password: string }> = {};
 
 const srv = () => path.join(plane.root, "srv/mokowaas");
 
@@ -67,8 +69,11 @@ beforeAll(async () => {
     writePassphrase(plane.root); // uninstalling archives the tenant first
     v100 = buildProbePackage(dir, "1.0.0");
     r1 = serveRelease("joomla-6.0.4-x1", v100);
-    tenants.alpha = (await addJoomlaTenant(plane.root, db, "alpha", { online: true })).entry;
-    tenants.beta = (await addJoomlaTenant(plane.root, db, "beta", { online: true })).entry;
+    for (const t of ["alpha", "beta"]) {
+        const { entry, admin } = await addJoomlaTenant(plane.root, db, t, { online: true });
+        tenants[t] = entry;
+        admins[t] = admin;
+    }
 }, 600_000);
 afterAll(async () => {
     await plane?.stop();
@@ -162,6 +167,28 @@ describe("platform-managed extensions", () => {
         expect(entry.extensions).toBeUndefined();
     });
 
+    test("the tenant's own administrator still cannot uninstall what the platform installed (403, nothing removed)", async () => {
+        const b = new JoomlaBrowser("dev.alpha.example.com", plane.caddy.httpsPort, plane.caddy.ca);
+        expect(await b.loginAdministrator(admins.alpha.username, admins.alpha.password)).toBe(true);
+        const token = formToken((await b.get("/administrator/index.php?option=com_installer&view=manage")).body);
+        const ids = await query<{ extension_id: number }>("alpha", "SELECT extension_id FROM #__extensions` WHERE element IN ('pkg_mokoprobe', 'mod_mokoprobe')");
+        for (const { extension_id: id } of ids) {
+            const r = await b.post("/administrator/index.php", { option: "com_installer", task: "manage.remove", "cid[]": String(id), [token]: "1" });
+            expect(r.status).toBe(403);
+            expect(r.body).toContain("Extensions for this site are managed by its hosting platform");
+        }
+        expect(await probeRows("alpha")).toHaveLength(3);
+        expect(await probeTable("alpha")).toEqual(["id", "note"]);
+    });
+
+    test("a new tenant whose entry lists it gets it when seeded", async () => {
+        const { entry } = await addJoomlaTenant(plane.root, inject("mysql"), "gamma", { extensions: ["mokoprobe"] });
+        tenants.gamma = entry;
+        expect((await probeRows("gamma")).map((r) => r.element)).toEqual(["mod_mokoprobe", "pkg_mokoprobe", "mokoprobe"]);
+        expect(await probeTable("gamma")).toEqual(["id", "note"]);
+        expect(await probeRows("beta")).toEqual([]);
+    });
+
     test("the tenant's own attempts stay refused: Joomla's CLI extension commands for it exit 6", async () => {
         for (const cmd of ["extension:discover:install", "extension:remove"]) {
             const r = mokowaas(plane.root, ["joomla", "beta", cmd]);
@@ -178,12 +205,13 @@ describe("platform-managed extensions", () => {
         const dry = mokowaas(plane.root, ["migrate", "--all", "--dry-run", "--json"]);
         const pending = JSON.parse(dry.stdout).tenants.map((t: { tenant: string; schemas: { schema: string; pending: string[] }[] }) =>
             [t.tenant, t.schemas.filter((s) => s.schema !== "core").map((s) => [s.schema, s.pending])]);
-        expect(pending).toEqual([["alpha", [["mokoprobe/mod_mokoprobe", ["1.0.1"]]]], ["beta", []]]);
+        expect(pending).toEqual([["alpha", [["mokoprobe/mod_mokoprobe", ["1.0.1"]]]], ["beta", []], ["gamma", [["mokoprobe/mod_mokoprobe", ["1.0.1"]]]]]);
         const m = mokowaas(plane.root, ["migrate", "--all"]);
         expect(m.status, m.stderr + m.stdout).toBe(0);
         expect(m.stdout).toContain("alpha: mokoprobe/mod_mokoprobe applied 1.0.1");
         expect(await probeTable("alpha")).toEqual(["id", "note", "added_in_101"]);
         expect(await moduleSchema("alpha")).toEqual(["1.0.1"]);
+        expect(await probeTable("gamma")).toEqual(["id", "note", "added_in_101"]);
         expect(await probeTable("beta")).toEqual([]);
         expect(await probeRows("beta")).toEqual([]);
         const manifest = await query<{ manifest_cache: string }>("alpha", "SELECT manifest_cache FROM #__extensions` WHERE element = 'mod_mokoprobe'");

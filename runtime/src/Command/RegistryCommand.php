@@ -51,7 +51,9 @@ final class RegistryCommand extends Command
                 $this->out("registry: $tenant stored (state " . ($stored['state'] ?? '?') . ')');
                 if ($stored !== null && ($stored['state'] ?? '') === 'ready') {
                     // A new tenant gets its extensions when seeded; a ready one here, in its own database only.
-                    array_map($this->out(...), TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($stored)));
+                    foreach (TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($stored)) as $line) {
+                        $this->out($line);
+                    }
                 }
                 return ExitCode::OK;
             case 'rm':

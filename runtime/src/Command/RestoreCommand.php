@@ -57,7 +57,9 @@ final class RestoreCommand extends Command
         $this->out($target === $source ? "$target: restored from $name" : "$target: cloned from $name of $source");
         // The extensions its entry lists, in the restored database too (what that database had is kept).
         $entry = $registry->get($target) ?? [];
-        array_map($this->out(...), TenantExtensions::lines($target, (new TenantExtensions($this->paths))->sync($entry, removeUnlisted: false)));
+        foreach (TenantExtensions::lines($target, (new TenantExtensions($this->paths))->sync($entry, removeUnlisted: false)) as $line) {
+            $this->out($line);
+        }
         return ExitCode::OK;
     }
 }

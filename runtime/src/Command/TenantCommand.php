@@ -53,7 +53,9 @@ final class TenantCommand extends Command
             if (($entry['state'] ?? '') !== 'ready') {
                 throw new UserError("tenant $tenant is not ready (state " . ($entry['state'] ?? '?') . '): its extensions are installed when it is seeded', ExitCode::NOT_READY);
             }
-            array_map($this->out(...), TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($entry)));
+            foreach (TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($entry)) as $line) {
+                $this->out($line);
+            }
             return ExitCode::OK;
         }
         $admin = self::parseAdmin($this->stdin());
@@ -67,7 +69,9 @@ final class TenantCommand extends Command
         (new BlueprintStandby($this->paths, $config))->refillInBackground();
         $this->out("tenant $tenant seeded from the blueprint" . ($fromStandby ? ' (standby copy)' : '') . " and ready (super user {$admin['username']})");
         $entry = $registry->get($tenant) ?? $entry;
-        array_map($this->out(...), TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($entry)));
+        foreach (TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($entry)) as $line) {
+            $this->out($line);
+        }
         return ExitCode::OK;
     }
 
