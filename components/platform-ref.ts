@@ -43,6 +43,8 @@ export interface PlatformExports {
     mokowaas: string;
     /** Joomla release being served. */
     joomlaVersion: string;
+    /** Names of the extensions its releases offer tenants (mokowaas:extensions). */
+    extensions: string[];
 }
 
 /** A platform as a tenant stack uses it: plain facts known at preview, secrets as secret outputs. */
@@ -56,6 +58,8 @@ export interface PlatformRef {
     mysql: PlatformMysql;
     mysqlAdmin: pulumi.Output<{ username: string; password: string }>;
     mokowaas: string;
+    /** Extensions the platform offers; undefined for a platform stack from before this output (the server still checks). */
+    extensions?: string[];
 }
 
 /** The StackReference name of a platform, for the default (self-managed file) backend. */
@@ -102,5 +106,18 @@ export async function readPlatform(
         mysql: { ...mysql, endpoint: opts.mysqlEndpoint ?? mysql.endpoint },
         mysqlAdmin: pulumi.secret(ref.requireOutput("mysqlAdmin")) as pulumi.Output<{ username: string; password: string }>,
         mokowaas: await plain<string>("mokowaas"),
+        extensions: (await ref.getOutputDetails("extensions")).value as string[] | undefined,
     };
+}
+
+/**
+ * The tenant's extensions the platform does not offer, as one message ("" when all are offered or
+ * the platform predates the `extensions` output; `registry put` checks on the server as well).
+ */
+export function unofferedExtensions(wanted: string[], platform: Pick<PlatformRef, "name" | "extensions">): string {
+    if (platform.extensions === undefined) return "";
+    const missing = wanted.filter((name) => !platform.extensions!.includes(name));
+    if (missing.length === 0) return "";
+    const offered = platform.extensions.length > 0 ? platform.extensions.join(", ") : "none";
+    return `extensions: ${missing.map((n) => `"${n}"`).join(", ")} not offered by platform ${platform.name} (it offers ${offered}; add packages to its stack's mokowaas:extensions, see docs/extensions.md)`;
 }

@@ -93,6 +93,11 @@ export const TenantFile = z.strictObject({
         .default({ keep: { daily: 7, weekly: 4, monthly: 6 } })
         .describe("Borg retention of this tenant's archives."),
     limits: Limits,
+    extensions: z
+        .array(z.string().regex(/^[a-z][a-z0-9_-]{0,63}$/, "must be an extension name the platform offers (a lowercase letter, then a-z, 0-9, _ and -)"))
+        .default([])
+        .refine((names) => new Set(names).size === names.length, "names an extension more than once")
+        .describe("Extensions of the platform (its stack's mokowaas:extensions) installed in this tenant's database; removing one uninstalls it here (docs/extensions.md)."),
 });
 export type TenantFileInput = z.input<typeof TenantFile>;
 
@@ -110,6 +115,8 @@ export interface TenantSpec {
     comingSoon: { title: string; message: string };
     backup: { keep: { daily: number; weekly: number; monthly: number } };
     limits: TenantLimits;
+    /** Platform extensions this tenant uses (docs/extensions.md). */
+    extensions: string[];
     /** MySQL database and user name (hyphens become underscores; names hold no underscore, so this is one-to-one). */
     database: string;
 }
@@ -188,6 +195,7 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
         },
         backup: f.backup,
         limits: f.limits as TenantLimits,
+        extensions: f.extensions,
         database: databaseName(name),
     };
     if (f.domains.dev === undefined) {

@@ -48,6 +48,8 @@ export interface RegistryEntry {
     backup: { keep: { daily: number; weekly: number; monthly: number } };
     /** The tenant's PHP pool and slice limits (runtime/tenant-limits.json). */
     limits: Record<string, number>;
+    /** Platform extensions installed in the tenant's database (docs/extensions.md); absent: none. */
+    extensions?: string[];
 }
 
 export function registryEntry(
@@ -73,6 +75,8 @@ export function registryEntry(
         comingSoon: spec.comingSoon,
         backup: spec.backup,
         limits: { ...spec.limits },
+        // Only when it lists some: an entry without the key has none (and existing tenants' entries stay as they were).
+        ...(spec.extensions.length > 0 ? { extensions: [...spec.extensions] } : {}),
     };
 }
 

@@ -19,6 +19,8 @@ export const DEFAULT_TUNNEL_PORT = 13306;
 const port = z.number().int().min(1).max(65535);
 const cidr = z.union([z.cidrv4(), z.cidrv6()], { error: "must be a CIDR block such as 203.0.113.7/32 or 2001:db8::/64" });
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, "must be the 64 lowercase hex digits of a SHA-256 checksum");
+/** A platform extension's name (runtime/src/ReleaseExtensions.php NAME). */
+export const EXTENSION_NAME = /^[a-z][a-z0-9_-]{0,63}$/;
 const sha512 = z.string().regex(/^[0-9a-f]{128}$/, "must be the 128 lowercase hex digits of a SHA-512 checksum");
 
 const Hetzner = z.strictObject({
@@ -219,6 +221,22 @@ export const PlatformConfigSchema = z
         caddy: Caddy.default(CADDY_DEFAULTS),
         phpFpm: PhpFpm.default(PHP_FPM_DEFAULTS),
         timers: Timers.default({ install: true, drillMaxAgeHours: 192 }),
+        /**
+         * Extension packages every release of this platform holds (docs/extensions.md): each a
+         * Joomla package (pkg_*) from a URL or a path on the server, checked against its SHA-512.
+         */
+        extensions: z
+            .array(
+                z.strictObject({
+                    /** What tenant YAMLs list (`extensions: [name]`). */
+                    name: z.string().regex(EXTENSION_NAME, "must be a lowercase letter, then up to 63 of a-z, 0-9, _ and -"),
+                    url: url(["https", "file"], "the URL of a Joomla extension package").optional(),
+                    /** A package already on the server (a mirror), instead of url. */
+                    path: absPath.optional(),
+                    sha512,
+                }),
+            )
+            .default([]),
         joomla: z.strictObject({
             version: z.string().regex(/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/, "must be a Joomla version such as 6.0.4"),
             url: url(["https", "file"], "the URL of a Joomla full package"),
@@ -240,6 +258,14 @@ export const PlatformConfigSchema = z
         if (!isRemoteBorgRepo(c.borgRepo) && c.borgHostKey) {
             ctx.addIssue({ code: "custom", path: ["borgHostKey"], message: "is only for an ssh:// borgRepo (the backup host's key)" });
         }
+        c.extensions.forEach((e, i) => {
+            if ((e.url === undefined) === (e.path === undefined)) {
+                ctx.addIssue({ code: "custom", path: ["extensions", i], message: `set exactly one of url and path: where extension "${e.name}"'s package is` });
+            }
+            if (c.extensions.findIndex((o) => o.name === e.name) !== i) {
+                ctx.addIssue({ code: "custom", path: ["extensions", i, "name"], message: `"${e.name}" is listed more than once` });
+            }
+        });
         if ((c.joomla.sha256 === undefined) === (c.joomla.sha512 === undefined)) {
             ctx.addIssue({ code: "custom", path: ["joomla"], message: "set exactly one of sha256 and sha512: the checksum of the package at joomla.url" });
         }
@@ -273,7 +299,7 @@ export function isRemoteBorgRepo(repo: string | undefined): boolean {
 
 /** The keys the schema knows: plain strings, and structured values (YAML objects and lists). */
 const STRING_KEYS = ["hostname", "phpUser", "borgRepo", "borgHostKey", "webUrl"] as const;
-const OBJECT_KEYS = ["server", "adminCidrs", "ssh", "mysql", "paths", "joomla", "caddy", "phpFpm", "timers"] as const;
+const OBJECT_KEYS = ["server", "adminCidrs", "ssh", "mysql", "paths", "joomla", "extensions", "caddy", "phpFpm", "timers"] as const;
 /** Secret keys of a platform stack. */
 const SECRET_KEYS = ["sshPrivateKey", "borgPassphrase", "borgSshPrivateKey"] as const;
 

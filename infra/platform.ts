@@ -97,6 +97,7 @@ export class Platform extends pulumi.ComponentResource {
             // Tenants use the platform only once its release and services are in place.
             mokowaas: pulumi.all(services.map((r) => r.id)).apply(() => mokowaasPrefix(c)),
             joomlaVersion: c.joomla.version,
+            extensions: c.extensions.map((e) => e.name),
         };
         this.registerOutputs(this.outputs);
     }

@@ -5,7 +5,7 @@
  */
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { readPlatform } from "../components/platform-ref";
+import { readPlatform, unofferedExtensions } from "../components/platform-ref";
 import { TenantComponent } from "../components/tenant";
 import { type TenantSpec, TenantValidationError, loadTenants } from "../components/tenant-spec";
 import { hasPlatformConfig, readPlatformConfig } from "./config";
@@ -47,6 +47,8 @@ export async function tenantStack(spec: TenantSpec, cfg: pulumi.Config): Promise
     // The platform's outputs are the contract (components/platform-ref.ts); the StackReference
     // name comes from config, defaulting to the file backend's organization/mokowaas/<platform>.
     const platform = await readPlatform(spec.platform, { stackName: cfg.get("platformStack"), mysqlEndpoint: cfg.get("mysqlEndpoint") });
+    const unoffered = unofferedExtensions(spec.extensions, platform);
+    if (unoffered) throw new pulumi.RunError(`${spec.file}: ${unoffered}`);
     const tenant = new TenantComponent(spec.name, { spec, platform });
     return {
         tenant: spec.name,

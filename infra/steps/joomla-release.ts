@@ -1,4 +1,5 @@
 /** Step 6: the pinned Joomla release, served, with its blueprint and every tenant migrated. */
+import { createHash } from "node:crypto";
 import type * as command from "@pulumi/command";
 import type * as pulumi from "@pulumi/pulumi";
 import { mokowaasCommand, shellQuote } from "../../components/server-command";
@@ -21,19 +22,30 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
     const s = sudoPrefix(c);
     const moko = (...args: string[]) => mokowaasCommand(mokowaasPrefix(c), ...args);
     const { releases, current } = serverPaths(c);
-    const rel = `${releases}/joomla-${c.joomla.version}`;
-    const dist = `${rel}.dist`;
+    const rel = `${releases}/${releaseName(c)}`;
+    // The package as published does not depend on the extensions: one per Joomla version.
+    const dist = `${releases}/joomla-${c.joomla.version}.dist`;
     const [tool, sum] = c.joomla.sha256 ? ["sha256sum", c.joomla.sha256] : ["sha512sum", c.joomla.sha512 ?? ""];
     const unpack = (dir: string) =>
         /\.zip$/i.test(c.joomla.url) ? `${s}unzip -q "$tmp/package" -d ${q(dir + ".partial")}` : `${s}tar -xf "$tmp/package" -C ${q(dir + ".partial")}`;
-    const place = (dir: string, dropInstaller: boolean) => [
+    const place = (dir: string, dropInstaller: boolean, before: string[] = []) => [
         `  if [ ! -d ${q(dir)} ]; then`,
         `    ${s}rm -rf ${q(dir + ".partial")}`,
         `    ${s}mkdir -p ${q(dir + ".partial")}`,
         `    ${unpack(dir)}`,
         ...(dropInstaller ? [`    ${s}rm -rf ${q(dir + ".partial/installation")}`] : []),
+        ...before,
         `    ${s}mv ${q(dir + ".partial")} ${q(dir)}`,
         "  fi",
+    ];
+    // Each extension package fetched and checked against its SHA-512 before anything is unpacked,
+    // then installed into the unpacked release by Joomla's own installer before the release is complete.
+    const fetchExtensions = c.extensions.flatMap((e, i) => [
+        e.url !== undefined ? `  curl -fsSL --retry 3 -o "$tmp/ext-${i}" ${q(e.url)}` : `  cp -- ${q(e.path ?? "")} "$tmp/ext-${i}"`,
+        `  echo ${q(`${e.sha512}  `)}"$tmp/ext-${i}" | sha512sum -c --status - || { echo ${q(`extension ${e.name}: checksum mismatch for ${e.url ?? e.path}`)} >&2; exit 1; }`,
+    ]);
+    const installExtensions = c.extensions.length === 0 ? [] : [
+        `    ${moko("release", "extensions", rel + ".partial", "--dist", dist)} ${c.extensions.map((e, i) => `--package ${q(`${e.name}=${e.sha512}:`)}"$tmp/ext-${i}"`).join(" ")}`,
     ];
     return [
         "set -eu",
@@ -41,8 +53,9 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
         `  tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT`,
         `  curl -fsSL --retry 3 -o "$tmp/package" ${q(c.joomla.url)}`,
         `  echo ${q(`${sum}  `)}"$tmp/package" | ${tool} -c --status - || { echo ${q(`Joomla ${c.joomla.version}: checksum mismatch for ${c.joomla.url}`)} >&2; exit 1; }`,
+        ...fetchExtensions,
         ...place(dist, false),
-        ...place(rel, true),
+        ...place(rel, true, installExtensions),
         "fi",
         moko("release", "bootstrap", rel),
         `if [ "$(readlink ${q(current)} 2>/dev/null || true)" != ${q(rel)} ]; then`,
@@ -55,12 +68,23 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
     ].join("\n");
 }
 
+/**
+ * The release's folder name: `joomla-<version>`, and with extensions `-x<id>`, where the id is a
+ * digest of the extension set (names and package checksums). A release never changes once laid
+ * down: another extension set, or another version of one package, is another release.
+ */
+export function releaseName(c: Pick<PlatformConfig, "joomla" | "extensions">): string {
+    if (c.extensions.length === 0) return `joomla-${c.joomla.version}`;
+    const set = [...c.extensions].sort((a, b) => a.name.localeCompare(b.name)).map((e) => `${e.name}=${e.sha512}`).join("\n");
+    return `joomla-${c.joomla.version}-x${createHash("sha256").update(set).digest("hex").slice(0, 12)}`;
+}
+
 /** Reruns when the release or the runtime (its bootstrap files, its migrations) changes. */
 export function joomlaReleaseStep(server: PlatformServer, dependsOn: pulumi.Resource[]): command.remote.Command {
     const c = server.config;
     return server.run(
         "joomla-release",
-        { create: joomlaReleaseScript(c), triggers: [c.joomla.version, c.joomla.url, c.joomla.sha256 ?? c.joomla.sha512 ?? "", hashFolder(RUNTIME_DIR)] },
+        { create: joomlaReleaseScript(c), triggers: [c.joomla.version, c.joomla.url, c.joomla.sha256 ?? c.joomla.sha512 ?? "", releaseName(c), hashFolder(RUNTIME_DIR)] },
         dependsOn,
     );
 }

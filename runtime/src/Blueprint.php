@@ -127,15 +127,7 @@ final class Blueprint
             } else {
                 $db = Db::admin($this->config, $staging);
                 $db->joomlaSqlMode();
-                foreach (self::INSTALL_SQL as $f) {
-                    foreach (SqlSplitter::split((string) file_get_contents("$release/installation/sql/mysql/$f.sql")) as $stmt) {
-                        try {
-                            $db->exec(SqlSplitter::replacePrefix($stmt['sql'], self::PREFIX));
-                        } catch (\mysqli_sql_exception $e) {
-                            throw new UserError("installation/sql/mysql/$f.sql line {$stmt['line']}: {$e->getMessage()}", ExitCode::FAILED);
-                        }
-                    }
-                }
+                self::applyInstallSql($db, $release, self::PREFIX);
                 $db->close();
             }
             $userId = $this->finalize($staging, $core, $version);
@@ -169,6 +161,24 @@ final class Blueprint
         return $meta;
     }
 
+    /** Joomla's install SQL of a package as published ($release/installation), tables named with $prefix. */
+    public static function applyInstallSql(Db $db, string $release, string $prefix): void
+    {
+        foreach (self::INSTALL_SQL as $f) {
+            $file = "$release/installation/sql/mysql/$f.sql";
+            if (!is_file($file)) {
+                throw new UserError("$file is missing: give the unpacked Joomla package as published (with its installation folder)");
+            }
+            foreach (SqlSplitter::split((string) file_get_contents($file)) as $stmt) {
+                try {
+                    $db->exec(SqlSplitter::replacePrefix($stmt['sql'], $prefix));
+                } catch (\mysqli_sql_exception $e) {
+                    throw new UserError("installation/sql/mysql/$f.sql line {$stmt['line']}: {$e->getMessage()}", ExitCode::FAILED);
+                }
+            }
+        }
+    }
+
     /**
      * The real CLI installer in a throwaway copy of the release. Joomla's installer takes the
      * database password only as `--db-pass` in argv, so it gets a temporary account that can
@@ -181,31 +191,19 @@ final class Blueprint
     private function runInstaller(Db $admin, string $release, string $staging, callable $log): void
     {
         $copy = sys_get_temp_dir() . '/mokowaas-installer-' . bin2hex(random_bytes(6));
-        $user = 'mkbp_' . bin2hex(random_bytes(4));
-        $pass = bin2hex(random_bytes(24));
-        $m = $this->config->mysql();
-        $hosts = ['localhost', '127.0.0.1', '::1'];
+        $account = null;
         try {
             $this->run(['cp', '-a', '--', $release, $copy], 'copying the release');
             @unlink("$copy/configuration.php");
-            foreach ($hosts as $h) {
-                $admin->exec("CREATE USER '$user'@'$h' IDENTIFIED BY '$pass'");
-                $admin->exec('GRANT ALL PRIVILEGES ON ' . Db::ident($staging) . ".* TO '$user'@'$h'");
-            }
-            $dbHost = $m['socket'] !== null ? 'localhost:' . $m['socket'] : $m['host'] . ':' . $m['port'];
+            $account = MysqlTempAccount::create($admin, $staging, 'mkbp_');
             $log('running the Joomla installer in a throwaway copy');
             $this->run([PHP_BINARY, "$copy/installation/joomla.php", 'install', '-n',
                 '--site-name=MokoWaaS blueprint', '--admin-user=Super User', '--admin-username=blueprint-admin',
                 '--admin-password=' . bin2hex(random_bytes(16)), '--admin-email=blueprint@example.com',
-                '--db-type=mysqli', "--db-host=$dbHost", "--db-user=$user", "--db-pass=$pass", "--db-name=$staging",
-                '--db-prefix=' . self::PREFIX, '--db-encryption=0'], 'the Joomla installer', $copy);
+                '--db-type=mysqli', '--db-host=' . MysqlTempAccount::joomlaHost($this->config), "--db-user={$account->user}",
+                "--db-pass={$account->password}", "--db-name=$staging", '--db-prefix=' . self::PREFIX, '--db-encryption=0'], 'the Joomla installer', $copy);
         } finally {
-            foreach ($hosts as $h) {
-                try {
-                    $admin->exec("DROP USER IF EXISTS '$user'@'$h'");
-                } catch (\Throwable) {
-                }
-            }
+            $account?->drop();
             if (is_dir($copy)) {
                 $this->run(['rm', '-rf', '--', $copy], 'removing the throwaway copy');
             }

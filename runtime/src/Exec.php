@@ -10,9 +10,9 @@ final class Exec
      * @param list<string> $cmd
      * @return array{int, string} the exit code and what it wrote (stdout, then stderr)
      */
-    public static function capture(array $cmd): array
+    public static function capture(array $cmd, ?string $cwd = null): array
     {
-        $p = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes);
+        $p = proc_open($cmd, [0 => ['file', '/dev/null', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $cwd);
         if (!is_resource($p)) {
             return [127, "cannot start $cmd[0]"];
         }

@@ -243,7 +243,7 @@ final class Registry
             return ['(entry): must be a JSON object'];
         }
         $p = [];
-        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup', 'limits'];
+        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup', 'limits', 'extensions'];
         foreach (array_diff(array_keys($entry), $allowed) as $key) {
             $p[] = $key === 'state'
                 ? 'state: is set by the server (`tenant seed`, `offboard`), not by `registry put`'
@@ -320,6 +320,22 @@ final class Registry
             }
             if (!is_string($db['prefix'] ?? null) || !preg_match('/^[A-Za-z][A-Za-z0-9]{0,14}_\z/', $db['prefix'])) {
                 $p[] = 'db.prefix: must be a letter, up to 14 letters or digits, and "_" (e.g. "jos_")';
+            }
+        }
+
+        if (array_key_exists('extensions', $entry)) {
+            $ext = $entry['extensions'];
+            if (!is_array($ext) || !array_is_list($ext)) {
+                $p[] = 'extensions: must be a list of extension names';
+            } else {
+                foreach ($ext as $i => $name) {
+                    if (!is_string($name) || !preg_match(ReleaseExtensions::NAME, $name)) {
+                        $p[] = "extensions[$i]: must be an extension name (a lowercase letter, then a-z, 0-9, _ and -)";
+                    }
+                }
+                if (count($ext) !== count(array_unique(array_map('strval', array_filter($ext, 'is_string'))))) {
+                    $p[] = 'extensions: names an extension more than once';
+                }
             }
         }
 

@@ -7,10 +7,9 @@ use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
 
 /**
- * Joomla's own CLI (cli/joomla.php of the served release) for one tenant, as that tenant's Unix
- * user (never root: Joomla's writers would rewrite files every tenant shares), in its systemd slice
- * where systemd runs, from its tmp folder, with only the environment Joomla needs. Used by
- * `mokowaas joomla` and by the verbs that prepare a tenant before it serves.
+ * Joomla's own CLI (cli/joomla.php of the served release) for one tenant, started as TenantProcess
+ * starts it (the tenant's Unix user, never root). Used by `mokowaas joomla` and by the verbs that
+ * prepare a tenant before it serves.
  */
 final class TenantJoomlaCli
 {
@@ -30,24 +29,8 @@ final class TenantJoomlaCli
         if ($cli === null) {
             throw new UserError('no Joomla release is served yet (' . $this->paths->current() . '/cli/joomla.php missing)', ExitCode::NOT_READY);
         }
-        $cmd = [PHP_BINARY, $cli, ...$args];
-        if (posix_geteuid() === 0) {
-            $account = (new TenantAccount($this->paths))->get($tenant)
-                ?? throw new UserError("tenant $tenant has no Unix user yet: run `mokowaas registry rebuild`", ExitCode::NOT_READY);
-            $cmd = ['setpriv', "--reuid={$account['uid']}", "--regid={$account['gid']}", '--clear-groups', '--', ...$cmd];
-            $cmd = TenantSlice::wrap($tenant, $cmd);
-        }
-        // Only what Joomla's CLI needs; PHP's own ini settings when a wrapper set them (a PHP in a prefix).
-        $env = ['MOKOWAAS_TENANT' => $tenant, 'MOKOWAAS_ROOT' => $this->paths->root === '' ? '/' : $this->paths->root,
-            'PATH' => (string) (getenv('PATH') ?: '/usr/bin:/bin')];
-        foreach (['PHPRC', 'PHP_INI_SCAN_DIR', 'GCONV_PATH'] as $name) {
-            if (($value = getenv($name)) !== false) {
-                $env[$name] = $value;
-            }
-        }
-        // From the tenant's own folder: Joomla's CLI may write relative files (exports).
-        $cwd = $this->paths->tenant($tenant) . '/tmp';
-        $p = proc_open($cmd, $stdio, $pipes, is_dir($cwd) ? $cwd : null, $env);
+        $run = TenantProcess::prepare($this->paths, $tenant, [PHP_BINARY, $cli, ...$args]);
+        $p = proc_open($run['cmd'], $stdio, $pipes, $run['cwd'], $run['env']);
         if (!is_resource($p)) {
             throw new \RuntimeException("cannot start Joomla's CLI");
         }

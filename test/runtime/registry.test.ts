@@ -148,6 +148,9 @@ describe("registry put", () => {
         ["an unknown field", { ...entry("bad"), colour: "red" }, "colour: unknown field"],
         ["a state set by the client", { ...entry("bad"), state: "ready" }, "state: is set by the server"],
         ["online as a string", { ...entry("bad"), online: "yes" }, "online: is required (true or false)"],
+        ["an extension name that is not one", { ...entry("bad"), extensions: ["Bad Name"] }, "extensions[0]: must be an extension name"],
+        ["an extension named twice", { ...entry("bad"), extensions: ["probe", "probe"] }, "extensions: names an extension more than once"],
+        ["an extension the served release does not offer", { ...entry("bad"), extensions: ["probe"] }, 'extensions: "probe" not offered by the platform (the served release offers none'],
     ];
     test.each(bad)("refuses %s with exit 3, a message naming the field, and the registry exactly as it was", (_, value, message) => {
         const before = snapshot();

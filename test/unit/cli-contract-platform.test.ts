@@ -11,9 +11,11 @@ import { fakePrivateKey } from "./helpers/platform-fixture";
 import { expectAccepted, invocations, shellWords } from "./helpers/cli-contract";
 import { installMocks, settle } from "./helpers/pulumi-mocks";
 import { stackConfig } from "./helpers/stack-config";
+import { releaseName } from "../../infra/steps/joomla-release";
 
 const KEY = fakePrivateKey("contractkeyonly");
 const BACKUP_HOST_KEY = ed25519HostKey(Buffer.alloc(32, 9)).publicKey;
+const SHA512 = "ab".repeat(64);
 // Paths under a folder of our own, so no argument names a real path of this machine.
 const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-contract-root-"));
 const CLI_PATH = `${ROOT}/opt/runtime/bin/mokowaas`;
@@ -26,6 +28,7 @@ const registered = installMocks({
             "mokowaas:borgHostKey": BACKUP_HOST_KEY,
             "mokowaas:webUrl": "https://127.0.0.1:8443",
             "mokowaas:paths": { root: `${ROOT}/root`, runtimeDir: `${ROOT}/opt` },
+            "mokowaas:extensions": [{ name: "probe", url: "https://example.com/pkg_probe.zip", sha512: SHA512 }],
         }),
         "mokowaas:sshPrivateKey": KEY,
         "mokowaas:borgSshPrivateKey": fakePrivateKey("contractborgkey"),
@@ -48,14 +51,16 @@ describe("server CLI contract: platform stack", () => {
 
     it("finds every call: runtime refresh, setup steps, release upgrade and the timers", () => {
         const found = invocations(registered, CLI_PATH).map((i) => `${i.where}: ${i.args.join(" ")}`);
-        const rel = `${ROOT}/root/srv/mokowaas/releases/joomla-6.0.4`;
+        const releases = `${ROOT}/root/srv/mokowaas/releases`;
+        const rel = `${releases}/${releaseName({ joomla: { version: "6.0.4", url: "", sha512: "" }, extensions: [{ name: "probe", url: "", sha512: SHA512 }] })}`;
         expect(found).toEqual([
             `prod-runtime-install.create: release bootstrap $(readlink ${ROOT}/root/srv/mokowaas/current)`,
             "prod-runtime-install.create: registry rebuild",
             `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --borg-repo ssh://borg@backup.example.net:23/./mokowaas --borg-ssh-key ${ROOT}/root/etc/mokowaas/borg.ssh-key --borg-host-key ${BACKUP_HOST_KEY} --drill-max-age-hours 192 --web-url https://127.0.0.1:8443 --cert-new-per-3h 100 --cert-new-per-domain-week 40`,
+            `prod-joomla-release.create: release extensions ${rel}.partial --dist ${releases}/joomla-6.0.4.dist --package probe=${SHA512}:$tmp/ext-0`,
             `prod-joomla-release.create: release bootstrap ${rel}`,
             "prod-joomla-release.create: backup --all --tag pre-joomla-6.0.4",
-            `prod-joomla-release.create: blueprint create --release ${rel}.dist`,
+            `prod-joomla-release.create: blueprint create --release ${releases}/joomla-6.0.4.dist`,
             "prod-joomla-release.create: migrate --all",
             "prod-timers.create: backup --all",
             "prod-timers.create: prune --all",

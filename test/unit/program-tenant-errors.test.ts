@@ -19,6 +19,7 @@ const registered = installMocks({
     stacks: {
         "organization/mokowaas/prod": platformStack(),
         "organization/mokowaas/prod-before-host-keys": platformStack({ ssh: sshWithoutHostKey as ReturnType<typeof platformExports>["ssh"] }),
+        "organization/mokowaas/prod-without-extensions": platformStack({ extensions: [] }),
     },
 });
 let program: () => Promise<Record<string, unknown>>;
@@ -74,5 +75,21 @@ describe("tenant stack acme with a bad file beside it", () => {
         );
         await settle();
         expect(registered.filter((r) => r.type.startsWith("command:") || r.type.startsWith("mysql:"))).toEqual([]);
+    });
+
+    it("refuses a tenant that lists an extension its platform does not offer, naming what it offers", async () => {
+        const own = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-ext-tenants-"));
+        try {
+            fs.writeFileSync(path.join(own, "acme.yaml"), fs.readFileSync(path.join(PROJECT_DIR, "tenants", "acme.yaml"), "utf8") + "extensions: [probe]\n");
+            (await import("@pulumi/pulumi")).runtime.setAllConfig({ "mokowaas:tenantsDir": own, "mokowaas:platformStack": "organization/mokowaas/prod-without-extensions" });
+            const error = await program().then(() => undefined, (e: Error) => e);
+            expect(error?.message).toBe(
+                `${path.relative(process.cwd(), own)}/acme.yaml: extensions: "probe" not offered by platform prod (it offers none; add packages to its stack's mokowaas:extensions, see docs/extensions.md)`,
+            );
+            await settle();
+            expect(registered.filter((r) => r.type.startsWith("command:") || r.type.startsWith("mysql:"))).toEqual([]);
+        } finally {
+            fs.rmSync(own, { recursive: true, force: true });
+        }
     });
 });

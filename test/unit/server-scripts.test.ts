@@ -16,7 +16,7 @@ import { mokowaasPrefix, runtimePaths } from "../../infra/server-paths";
 import { borgPassphraseScript } from "../../infra/steps/borg-passphrase";
 import { borgSshKeyScript } from "../../infra/steps/borg-ssh-key";
 import { caddyInstallScript } from "../../infra/steps/caddy";
-import { joomlaReleaseScript } from "../../infra/steps/joomla-release";
+import { joomlaReleaseScript, releaseName } from "../../infra/steps/joomla-release";
 import { mysqlAdminCreateScript } from "../../infra/steps/mysql-admin";
 import { phpFpmInstallScript } from "../../infra/steps/php-fpm";
 import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../../infra/steps/runtime";
@@ -27,8 +27,9 @@ let tmp: string;
 const sh = (script: string, input = "") => spawnSync("sh", ["-c", script], { input, encoding: "utf8" });
 const calls = () => (fs.existsSync(path.join(tmp, "calls.log")) ? fs.readFileSync(path.join(tmp, "calls.log"), "utf8").trim().split("\n") : []);
 
-function config(joomla: Record<string, string>): PlatformConfig {
+function config(joomla: Record<string, string>, extensions: Record<string, string>[] = []): PlatformConfig {
     return parsePlatformConfig("test", {
+        extensions,
         hostname: "test.mokowaas.example.net",
         server: { provider: "existing", address: "127.0.0.1" },
         ssh: { user: "tester", port: 2222, hostKey: HOST_KEY },
@@ -193,6 +194,46 @@ describe("Joomla release", () => {
         const c = config({ version: "6.0.5", url: `file://${tmp}/gone.tar.gz`, sha256: "1".repeat(64) });
         expect(sh(joomlaReleaseScript(c)).status).toBe(0);
         expect(calls()).toEqual([`release bootstrap ${releases()}/joomla-6.0.5`, `blueprint create --release ${releases()}/joomla-6.0.5.dist`, "migrate --all"]);
+    });
+});
+
+describe("Joomla release with extensions", () => {
+    const releases = () => path.join(tmp, "root/srv/mokowaas/releases");
+    /** An extension package stand-in on the "server" and its SHA-512. */
+    const makeExtension = (name: string, content: string) => {
+        const file = path.join(tmp, `${name}-${content}.zip`);
+        fs.writeFileSync(file, content);
+        return { name, path: file, sha512: createHash("sha512").update(content).digest("hex") };
+    };
+
+    it("checks each package, installs them into the unpacked release before it is complete; the release id names the extension set", () => {
+        fs.rmSync(path.join(tmp, "calls.log"), { force: true });
+        const probe = makeExtension("probe", "v1");
+        const c = config({ version: "6.0.7", ...makePackage("6.0.7") }, [probe]);
+        const name = releaseName(c);
+        expect(name).toMatch(/^joomla-6\.0\.7-x[0-9a-f]{12}$/);
+        expect(releaseName(config({ version: "6.0.7", ...makePackage("6.0.7") }, [makeExtension("probe", "v2")]))).not.toBe(name);
+        expect(releaseName(config({ version: "6.0.7", ...makePackage("6.0.7") }))).toBe("joomla-6.0.7");
+        const r = sh(joomlaReleaseScript(c));
+        expect(r.stderr).toBe("");
+        expect(r.status).toBe(0);
+        const rel = `${releases()}/${name}`;
+        expect(fs.existsSync(`${rel}/index.php`)).toBe(true);
+        expect(fs.existsSync(`${releases()}/joomla-6.0.7.dist/installation/joomla.php`)).toBe(true);
+        const [ext, ...rest] = calls();
+        expect(ext).toMatch(new RegExp(`^release extensions ${rel}\\.partial --dist ${releases()}/joomla-6\\.0\\.7\\.dist --package probe=${probe.sha512}:/\\S+/ext-0$`));
+        expect(rest).toEqual([`release bootstrap ${rel}`, "backup --all --tag pre-joomla-6.0.7", `blueprint create --release ${releases()}/joomla-6.0.7.dist`, "migrate --all"]);
+    });
+
+    it("refuses an extension package whose checksum does not match: no release, nothing installed or flipped", () => {
+        fs.rmSync(path.join(tmp, "calls.log"), { force: true });
+        const bad = { ...makeExtension("probe", "v3"), sha512: "0".repeat(128) };
+        const c = config({ version: "6.0.8", ...makePackage("6.0.8") }, [bad]);
+        const r = sh(joomlaReleaseScript(c));
+        expect(r.status).toBe(1);
+        expect(r.stderr).toContain("extension probe: checksum mismatch");
+        expect(fs.existsSync(`${releases()}/${releaseName(c)}`)).toBe(false);
+        expect(calls()).toEqual([]);
     });
 });
 

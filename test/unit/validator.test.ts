@@ -123,6 +123,14 @@ describe("tenant spec rules", () => {
         ]);
     });
 
+    it("lists the platform extensions a tenant uses (none by default), each named once", () => {
+        expect(parseTenant("t/aa.yaml", tenant("shop.example.com")).spec!.extensions).toEqual([]);
+        expect(parseTenant("t/aa.yaml", tenant("shop.example.com") + "extensions: [probe, forms-2]\n").spec!.extensions).toEqual(["probe", "forms-2"]);
+        const problems = (list: string) => parseTenant("t/aa.yaml", tenant("shop.example.com") + `extensions: ${list}\n`).problems.map(formatProblem);
+        expect(problems("[Probe]")).toEqual(["t/aa.yaml: extensions.0: must be an extension name the platform offers (a lowercase letter, then a-z, 0-9, _ and -)"]);
+        expect(problems("[probe, probe]")).toEqual(["t/aa.yaml: extensions: names an extension more than once"]);
+    });
+
     it("refuses the same host twice in one file", () => {
         const r = parseTenant("t/aa.yaml", tenant("shop.example.com", "  aliases: [www.shop.example.com, www.shop.example.com]\n"));
         expect(r.problems.map(formatProblem)).toEqual(['t/aa.yaml: domains.aliases.1: "www.shop.example.com" is already used by domains.aliases.0 in this file']);

@@ -11,6 +11,7 @@ use MokoWaaS\Db;
 use MokoWaaS\JoomlaGuardrails;
 use MokoWaaS\Lock;
 use MokoWaaS\Registry;
+use MokoWaaS\ReleaseExtensions;
 use MokoWaaS\Schema\MigrationFailure;
 use MokoWaaS\Schema\Migrator;
 use MokoWaaS\Schema\SchemaSet;
@@ -88,14 +89,14 @@ final class MigrateCommand extends Command
     }
 
     /**
-     * The schema sets a release carries: core today; an extension with its own update folder is
-     * one more SchemaSet::fromManifest here.
+     * The schema sets a release carries: core, then each of the release's extensions with MySQL
+     * update files (ReleaseExtensions), which apply to the tenants that have it installed.
      *
      * @return list<SchemaSet>
      */
     public static function schemaSets(string $releaseDir): array
     {
-        return [SchemaSet::core($releaseDir)];
+        return [SchemaSet::core($releaseDir), ...ReleaseExtensions::schemaSets($releaseDir)];
     }
 
     /**
@@ -115,6 +116,9 @@ final class MigrateCommand extends Command
             $db->joomlaSqlMode();
             $migrator = new Migrator($db, (string) $entry['db']['prefix']);
             foreach ($sets as $set) {
+                if ($set->name !== 'core' && !$migrator->installed($set)) {
+                    continue; // an extension this tenant does not use
+                }
                 $s = ['schema' => $set->name];
                 if ($dry) {
                     $eid = $migrator->extensionId($set);

@@ -8,6 +8,8 @@ use MokoWaaS\Cli\Command;
 use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
 use MokoWaaS\Registry;
+use MokoWaaS\ReleaseExtensions;
+use MokoWaaS\TenantExtensions;
 
 final class RegistryCommand extends Command
 {
@@ -40,9 +42,19 @@ final class RegistryCommand extends Command
                 $tenant = $args->arg(1, 'tenant');
                 Registry::assertTenantName($tenant);
                 $entry = $this->readEntry($tenant);
+                // Checked before anything is written: a name the served release does not offer changes nothing.
+                if (Registry::validate($entry) === [] && ($problem = ReleaseExtensions::unknown($entry['extensions'] ?? [], $this->paths->current())) !== '') {
+                    throw new UserError("registry put $tenant: $problem (nothing was changed)");
+                }
                 $registry->put($entry);
                 $stored = $registry->get($tenant);
                 $this->out("registry: $tenant stored (state " . ($stored['state'] ?? '?') . ')');
+                if ($stored !== null && ($stored['state'] ?? '') === 'ready') {
+                    // A new tenant gets its extensions when seeded; a ready one here, in its own database only.
+                    foreach (TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($stored)) as $line) {
+                        $this->out($line);
+                    }
+                }
                 return ExitCode::OK;
             case 'rm':
                 $tenant = $args->arg(1, 'tenant');

@@ -11,6 +11,7 @@ use MokoWaaS\Cli\UserError;
 use MokoWaaS\Host;
 use MokoWaaS\JoomlaConfig;
 use MokoWaaS\Paths;
+use MokoWaaS\ReleaseExtensions;
 
 final class ReleaseCommand extends Command
 {
@@ -21,7 +22,7 @@ final class ReleaseCommand extends Command
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
         'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/managed-extensions.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html',
         'plugins/system/mokowaas/mokowaas.xml', 'plugins/system/mokowaas/services/provider.php',
-        'plugins/system/mokowaas/src/Extension/Mokowaas.php',
+        'plugins/system/mokowaas/src/Extension/Mokowaas.php', 'mokowaas/extensions.php',
     ];
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';
@@ -40,23 +41,57 @@ final class ReleaseCommand extends Command
     public static function usage(): string
     {
         return "usage: mokowaas release bootstrap <DIR>\n"
+            . "       mokowaas release extensions <DIR> --dist DIST --package NAME=SHA512:FILE [--package ...]\n"
             . "  Installs defines.php (root, administrator, api), configuration.php, the mokowaas/ library and the platform's\n"
             . "  plugin (plugins/system/mokowaas) into the\n"
             . "  unpacked Joomla release DIR, owned by root and not writable by the PHP user, and links DIR/sites to the\n"
             . "  tenants' storage (media). DIR must not contain installation/ (build the blueprint from a copy first).\n"
-            . "exit codes: 0 ok, 2 usage, 3 DIR is not a servable Joomla release (nothing changed)";
+            . "  extensions: installs each extension package (a Joomla pkg_*, checked against its SHA-512) into the freshly\n"
+            . "  unpacked DIR with Joomla's own installer, against a throwaway database built from DIST's install SQL, and\n"
+            . "  records them in DIR/mokowaas/extensions.json, what tenants may list (docs/extensions.md). Run before bootstrap.\n"
+            . "exit codes: 0 ok, 1 the installer failed, 2 usage, 3 DIR is not a servable Joomla release or a package is\n"
+            . "  missing or does not match its checksum (nothing changed)";
     }
 
     public function run(array $argv): int
     {
-        $args = Args::parse($argv);
-        if ($args->arg(0, 'bootstrap') !== 'bootstrap' || count($args->positional) !== 2) {
-            throw new UserError('expected: release bootstrap <DIR>', ExitCode::USAGE);
+        $args = Args::parse($argv, ['dist'], [], ['package']);
+        if ($args->arg(0, 'bootstrap|extensions') === 'extensions' && count($args->positional) === 2) {
+            return $this->extensions(rtrim($args->arg(1, 'DIR'), '/'), $args);
+        }
+        if ($args->arg(0, 'bootstrap') !== 'bootstrap' || count($args->positional) !== 2 || $args->all('package') !== [] || $args->option('dist') !== null) {
+            throw new UserError('expected: release bootstrap <DIR>, or release extensions <DIR> --dist DIST --package NAME=SHA512:FILE...', ExitCode::USAGE);
         }
         $dir = rtrim($args->arg(1, 'DIR'), '/');
         $this->check($dir);
         $this->install($dir);
         $this->out("release: bootstrap installed into $dir");
+        return ExitCode::OK;
+    }
+
+    private function extensions(string $dir, Args $args): int
+    {
+        $dist = $args->option('dist') ?? throw new UserError('release extensions: --dist DIST is required (the Joomla package as published, with installation/)', ExitCode::USAGE);
+        $packages = [];
+        foreach ($args->all('package') as $spec) {
+            if (!preg_match('/^([^=]+)=([0-9a-f]{128}):(.+)\z/', $spec, $m)) {
+                throw new UserError("--package \"$spec\": expected NAME=SHA512:FILE (the package's 128 hex digit SHA-512)", ExitCode::USAGE);
+            }
+            if (isset($packages[$m[1]])) {
+                throw new UserError("--package: extension {$m[1]} is given twice", ExitCode::USAGE);
+            }
+            $packages[$m[1]] = ['sha512' => $m[2], 'file' => $m[3]];
+        }
+        if ($packages === []) {
+            throw new UserError('release extensions: give at least one --package NAME=SHA512:FILE', ExitCode::USAGE);
+        }
+        foreach (self::JOOMLA_MARKERS as $marker) {
+            if (!is_file("$dir/$marker")) {
+                throw new UserError("$dir is not a Joomla release: $marker is missing");
+            }
+        }
+        ReleaseExtensions::install($this->paths, $dir, rtrim($dist, '/'), $packages, fn (string $l) => $this->err($l));
+        $this->out('release: ' . implode(', ', array_keys($packages)) . " installed into $dir");
         return ExitCode::OK;
     }
 

@@ -11,6 +11,7 @@ use MokoWaaS\Lock;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
 use MokoWaaS\TenantArchive;
+use MokoWaaS\TenantExtensions;
 
 final class RestoreCommand extends Command
 {
@@ -53,6 +54,11 @@ final class RestoreCommand extends Command
         $registry->setState($target, 'ready');
         $lock->release();
         $this->out($target === $source ? "$target: restored from $name" : "$target: cloned from $name of $source");
+        // The extensions its entry lists, in the restored database too (what that database had is kept).
+        $entry = $registry->get($target) ?? [];
+        foreach (TenantExtensions::lines($target, (new TenantExtensions($this->paths))->sync($entry, removeUnlisted: false)) as $line) {
+            $this->out($line);
+        }
         return ExitCode::OK;
     }
 }

@@ -12,6 +12,7 @@ use MokoWaaS\Cli\UserError;
 use MokoWaaS\Lock;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
+use MokoWaaS\TenantExtensions;
 use MokoWaaS\TenantJoomlaCli;
 
 final class TenantCommand extends Command
@@ -29,18 +30,35 @@ final class TenantCommand extends Command
             . "  (12-72 bytes), hashed here with bcrypt; exactly one of the two.\n"
             . "  Copies the blueprint into the tenant's empty database (refused, exit 6, when it holds tables),\n"
             . "  sets the super user and media settings, and marks the tenant ready. The copy is the blueprint's ready\n"
-            . "  standby when fresh (one RENAME TABLE); a detached `mokowaas blueprint standby` then makes the next one.";
+            . "  standby when fresh (one RENAME TABLE); a detached `mokowaas blueprint standby` then makes the next one.\n"
+            . "  Then installs the extensions its entry lists, as `tenant extensions` does.\n"
+            . "usage: mokowaas tenant extensions <tenant>\n"
+            . "  Installs into the tenant's database the extensions its registry entry lists (`extensions`) and uninstalls\n"
+            . "  the served release's other extensions from it, with Joomla's own installer run as the tenant's user; the\n"
+            . "  files stay in the shared release (docs/extensions.md). Exit 1 when Joomla's installer failed (a re-run\n"
+            . "  continues), 3 a name the release does not offer, 4 not ready.";
     }
 
     public function run(array $argv): int
     {
         $args = Args::parse($argv);
-        if ($args->arg(0, 'seed') !== 'seed') {
-            throw new UserError('unknown subcommand: use seed', ExitCode::USAGE);
+        $sub = $args->arg(0, 'seed|extensions');
+        if (!in_array($sub, ['seed', 'extensions'], true) || count($args->positional) !== 2) {
+            throw new UserError('expected: tenant seed <tenant> or tenant extensions <tenant>', ExitCode::USAGE);
         }
         $tenant = $args->arg(1, 'tenant');
         $registry = new Registry($this->paths);
         Registry::assertTenantName($tenant);
+        if ($sub === 'extensions') {
+            $entry = $registry->get($tenant) ?? throw new UserError("tenant $tenant has no registry entry", ExitCode::NOT_READY);
+            if (($entry['state'] ?? '') !== 'ready') {
+                throw new UserError("tenant $tenant is not ready (state " . ($entry['state'] ?? '?') . '): its extensions are installed when it is seeded', ExitCode::NOT_READY);
+            }
+            foreach (TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($entry)) as $line) {
+                $this->out($line);
+            }
+            return ExitCode::OK;
+        }
         $admin = self::parseAdmin($this->stdin());
         $entry = $registry->get($tenant) ?? throw new UserError("tenant $tenant has no registry entry: run `mokowaas registry put $tenant` first", ExitCode::NOT_READY);
         $lock = Lock::tenant($this->paths, $tenant);
@@ -56,6 +74,10 @@ final class TenantCommand extends Command
         // Remade in a detached child: the caller (the control plane over SSH) does not wait for it.
         (new BlueprintStandby($this->paths, $config))->refillInBackground();
         $this->out("tenant $tenant seeded from the blueprint" . ($fromStandby ? ' (standby copy)' : '') . " and ready (super user {$admin['username']})");
+        $entry = $registry->get($tenant) ?? $entry;
+        foreach (TenantExtensions::lines($tenant, (new TenantExtensions($this->paths))->sync($entry)) as $line) {
+            $this->out($line);
+        }
         return ExitCode::OK;
     }
 

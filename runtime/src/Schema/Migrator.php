@@ -51,15 +51,29 @@ final class Migrator
 
     public function extensionId(SchemaSet $set): int
     {
+        $id = $this->findExtension($set);
+        if ($id === null) {
+            $e = $set->extension;
+            throw new UserError("{$this->db->label} has no {$e['type']} extension \"{$e['element']}\" in {$this->prefix}extensions: not a Joomla database, or the prefix is wrong", ExitCode::NOT_READY);
+        }
+        return $id;
+    }
+
+    /** Whether the set's extension is installed (a row, not a discovered one) in this database. */
+    public function installed(SchemaSet $set): bool
+    {
+        $id = $this->findExtension($set);
+        return $id !== null && $this->db->value('SELECT state FROM ' . $this->t('extensions') . ' WHERE extension_id = ' . $id) !== '-1';
+    }
+
+    private function findExtension(SchemaSet $set): ?int
+    {
         $e = $set->extension;
         $id = $this->db->value('SELECT extension_id FROM ' . $this->t('extensions')
             . ' WHERE type = ' . $this->db->quote($e['type']) . ' AND element = ' . $this->db->quote($e['element'])
             . ' AND folder = ' . $this->db->quote($e['folder']) . ' AND client_id = ' . (int) $e['client_id']
             . ' ORDER BY extension_id LIMIT 1');
-        if ($id === null) {
-            throw new UserError("{$this->db->label} has no {$e['type']} extension \"{$e['element']}\" in {$this->prefix}extensions: not a Joomla database, or the prefix is wrong", ExitCode::NOT_READY);
-        }
-        return (int) $id;
+        return $id === null ? null : (int) $id;
     }
 
     /** The recorded schema version, or null when the extension has no #__schemas row. */
