@@ -82,7 +82,7 @@ export async function startCaddy(opts: CaddyOptions): Promise<Caddy> {
         if (proc.exited()) throw new Error("exited");
     } catch (e) {
         await proc.stop("SIGKILL", 1000);
-        throw new Error(`Caddy did not start (${(e as Error).message}): ${log().slice(-3000)}`);
+        throw new Error(`Caddy did not start (${(e as Error).message}): ${log().slice(-3000)}`, { cause: e });
     }
     return {
         pid: proc.pid, httpPort, httpsPort, askPort, ca: fs.readFileSync(ca, "utf8"), caFile: ca, log,

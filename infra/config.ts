@@ -44,11 +44,11 @@ const DigitalOcean = z.strictObject({
  * none can also break the formats that cannot quote (a ":" in open_basedir, a "}" in the
  * Caddyfile, a newline anywhere).
  */
-const absPath = z.string().regex(/^\/[A-Za-z0-9._@+,\/-]*$/, "must be an absolute path of letters, digits and . _ - @ + , / (no spaces, quotes, $, : or newlines)");
+const absPath = z.string().regex(/^\/[A-Za-z0-9._@+,/-]*$/, "must be an absolute path of letters, digits and . _ - @ + , / (no spaces, quotes, $, : or newlines)");
 /** Values that go into systemd Environment= lines and Caddy placeholders. */
-const plainValue = z.string().regex(/^[A-Za-z0-9._@%+=:,\/-]*$/, "must be letters, digits and . _ - @ % + = : , / only (no spaces, quotes, $, braces or newlines)");
+const plainValue = z.string().regex(/^[A-Za-z0-9._@%+=:,/-]*$/, "must be letters, digits and . _ - @ % + = : , / only (no spaces, quotes, $, braces or newlines)");
 /** A program: an absolute path or a name looked up in PATH. */
-const program = z.string().regex(/^(?:\/[A-Za-z0-9._@+,\/-]*|[A-Za-z0-9_][A-Za-z0-9._@+,-]*)$/, "must be a program name or an absolute path (letters, digits and . _ - @ + , /)");
+const program = z.string().regex(/^(?:\/[A-Za-z0-9._@+,/-]*|[A-Za-z0-9_][A-Za-z0-9._@+,-]*)$/, "must be a program name or an absolute path (letters, digits and . _ - @ + , /)");
 /** A command line of plain words (mysql.rootClient): the program, then its options. */
 const commandLine = z.string().regex(
     /^[A-Za-z0-9_/][A-Za-z0-9._@%+=:,/-]*(?: [A-Za-z0-9._@%+=:,/-]+)*$/,
@@ -196,7 +196,7 @@ export const PlatformConfigSchema = z
             .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {}, systemdDir: "/etc/systemd/system" }),
         phpUser: unixName("user").default("www-data"),
         /** A Borg repository: a path or ssh://user@host[:port]/path. */
-        borgRepo: z.string().regex(/^[A-Za-z0-9._@%+=:,\/-]+$/, "must be a Borg repository path or ssh:// URL (letters, digits and . _ - @ % + = : , /)").optional(),
+        borgRepo: z.string().regex(/^[A-Za-z0-9._@%+=:,/-]+$/, "must be a Borg repository path or ssh:// URL (letters, digits and . _ - @ % + = : , /)").optional(),
         webUrl: url(["https", "http"], "an http(s) URL").optional(),
         caddy: Caddy.default(CADDY_DEFAULTS),
         phpFpm: PhpFpm.default(PHP_FPM_DEFAULTS),
