@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
-npx eslint --max-warnings 0 . || status=1
+npx --no-install eslint --max-warnings 0 . || status=1
 mago=$(bash scripts/install-mago.sh) # the cached binary; built once when missing
 "$mago" lint || status=1
 "$mago" analyze || status=1
