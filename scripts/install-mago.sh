@@ -47,7 +47,7 @@ fi
 rm -rf "${work:?}/mago-$MAGO_VERSION"; tar -xzf "$crate" -C "$work"
 echo "install-mago: building mago $MAGO_VERSION (about 15 minutes when cold)"
 # Its release profile (fat LTO, one codegen unit) takes most of an hour on two cores; a lint run
-# over runtime/ takes well under a second either way, so build it plainly optimised.
+# over runtime/ takes about two seconds either way, so build it plainly optimised.
 CARGO_PROFILE_RELEASE_LTO=off CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
   CARGO_TARGET_DIR=$work/target cargo install --quiet --locked --path "$work/mago-$MAGO_VERSION" --root "$work/root"
 rm -rf "$PREFIX"; mkdir -p "$PREFIX"
