@@ -34,7 +34,7 @@ export function hostSyntaxProblem(host: string): string | undefined {
     if (host.length === 0) return "must not be empty";
     if (host.length > HOST_RULES.maxLength) return `"${host}" is longer than ${HOST_RULES.maxLength} characters`;
     if (host.endsWith(".")) return `"${host}" must not end with a dot: write "${host.replace(/\.+$/, "")}"`;
-    if (/[^\x00-\x7f]/.test(host)) {
+    if (/[\x80-\uffff]/.test(host)) {
         const ascii = toPunycode(host);
         return ascii
             ? `"${host}" is an internationalized name: write it as punycode, "${ascii}"`

@@ -79,7 +79,7 @@ export async function readPlatform(
     const ref = new pulumi.StackReference(`platform-${platform}`, { name: stackName }, { parent: opts.parent });
     const plain = async <T>(key: keyof PlatformExports): Promise<T> => {
         const details = await ref.getOutputDetails(key);
-        const value = details.value ?? details.secretValue;
+        const value: unknown = details.value ?? details.secretValue;
         if (value === undefined) {
             throw new Error(
                 `platform stack "${stackName}" has no output "${key}": run \`pulumi up -s ${platform}\` first, ` +
@@ -101,7 +101,7 @@ export async function readPlatform(
         name: platform,
         hostname: await plain<string>("hostname"),
         ipv4: await plain<string>("ipv4"),
-        ipv6: (await ref.getOutputDetails("ipv6")).value ?? "",
+        ipv6: ((await ref.getOutputDetails("ipv6")).value as string | undefined) ?? "",
         ssh: pulumi.secret(ref.requireOutput("ssh")) as pulumi.Output<SshConnection>,
         mysql: { ...mysql, endpoint: opts.mysqlEndpoint ?? mysql.endpoint },
         mysqlAdmin: pulumi.secret(ref.requireOutput("mysqlAdmin")) as pulumi.Output<{ username: string; password: string }>,

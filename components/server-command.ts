@@ -39,7 +39,7 @@ export function serverCommand(name: string, args: ServerCommandArgs, opts: pulum
     return new command.remote.Command(
         name,
         {
-            connection: pulumi.secret(args.connection) as pulumi.Output<SshConnection>,
+            connection: pulumi.secret(args.connection),
             create: args.create,
             update: args.update,
             delete: args.delete,

@@ -28,8 +28,10 @@ const retention = z.number().int().min(0).max(1000);
  * A tenant's resource limits: the rules live in runtime/tenant-limits.json, which the data plane
  * reads too (TenantPool), so the YAML, its JSON Schema and the server agree on names and ranges.
  */
-export const LIMIT_RULES: Readonly<Record<string, { default: number; min: number; max: number; means: string }>> = (() => {
-    const { $comment: _, ...rules } = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "runtime", "tenant-limits.json"), "utf8"));
+type LimitRule = { default: number; min: number; max: number; means: string };
+export const LIMIT_RULES: Readonly<Record<string, LimitRule>> = (() => {
+    const file = path.join(__dirname, "..", "runtime", "tenant-limits.json");
+    const { $comment: _, ...rules } = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, LimitRule>;
     return rules;
 })();
 export type TenantLimits = Record<keyof typeof LIMIT_RULES, number>;
@@ -194,7 +196,7 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
             message: f.comingSoon.message ?? "This site is being built. Please come back soon.",
         },
         backup: f.backup,
-        limits: f.limits as TenantLimits,
+        limits: f.limits,
         extensions: f.extensions,
         database: databaseName(name),
     };

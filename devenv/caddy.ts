@@ -111,7 +111,7 @@ export async function startCaddy(opts: CaddyOptions): Promise<Caddy> {
         if (proc.exited()) throw new Error("exited");
     } catch (e) {
         await proc.stop("SIGKILL", 1000);
-        throw new Error(`Caddy did not start (${(e as Error).message}): ${log().slice(-3000)}`);
+        throw new Error(`Caddy did not start (${(e as Error).message}): ${log().slice(-3000)}`, { cause: e });
     }
     return {
         pid: proc.pid, httpPort, httpsPort, askPort, ca: fs.readFileSync(ca, "utf8"), caFile: ca, log,
@@ -121,7 +121,7 @@ export async function startCaddy(opts: CaddyOptions): Promise<Caddy> {
             // The same environment: the CLI adapts the Caddyfile ({$MOKOWAAS_...}) before posting it.
             const child = spawn(bin, ["reload", "--config", CADDYFILE, "--adapter", "caddyfile", "--address", admin, "--force"], { env, stdio: ["ignore", "ignore", "pipe"] });
             let stderr = "";
-            child.stderr.on("data", (d: Buffer) => (stderr += d));
+            child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
             child.on("error", reject);
             child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`caddy reload exited ${code}: ${stderr.slice(-2000)}`))));
         }),

@@ -19,7 +19,7 @@ export interface MySqlServer {
     socket: string;
     dir: string;
     pid: number;
-    stop(): Promise<void>;
+    stop: () => Promise<void>;
 }
 
 export interface MySqlInfo {
@@ -33,7 +33,7 @@ export interface MySqlInfo {
 }
 
 export interface MySql extends MySqlInfo {
-    stop(): Promise<void>;
+    stop: () => Promise<void>;
 }
 
 export interface MySqlOptions {

@@ -80,8 +80,11 @@ function workspace(o: MirrorOptions, workDir: string, backend: string, passphras
 /** Imports `deployment` into `stack` of `ws` (created when `create`), under that stack's own secrets provider. */
 async function importInto(ws: Workspace, stack: string, create: boolean, d: Deployment): Promise<void> {
     if (create) await ws.createStack(stack);
-    const own = ((await ws.exportStack(stack)) as Deployment).deployment?.secrets_providers;
+    // Pulumi types a checkpoint's `deployment` as any: the engine's own format, passed through whole.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-member-access
+    const own = (await ws.exportStack(stack)).deployment?.secrets_providers;
     if (!own) throw new Error(`stack ${stack}: the engine reported no secrets provider for it`);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
     await ws.importStack(stack, { version: d.version, deployment: { ...d.deployment, secrets_providers: own } });
 }
 
@@ -111,7 +114,7 @@ export async function publishPreviewState(o: PublishOptions): Promise<string[]> 
     }
 
     const exported = new Map<string, Deployment>();
-    await pool(stacks, CONCURRENCY, async (stack) => void exported.set(stack, (await prod.exportStack(stack)) as Deployment));
+    await pool(stacks, CONCURRENCY, async (stack) => void exported.set(stack, await prod.exportStack(stack)));
     // Placeholders for what the stacks pass to each other are the same in every copy.
     const redactor = new Redactor(placeholderKey(o.productionPassphrase), configSecrets, [...exported.values()].flatMap((d) => generatedSecrets(d.deployment)));
     const configValues = configSecrets.map((c) => c.value);
@@ -127,7 +130,7 @@ export async function publishPreviewState(o: PublishOptions): Promise<string[]> 
         await pool(stacks, CONCURRENCY, async (stack) => {
             const d = exported.get(stack)!;
             await importInto(mirror, stack, !existing.has(stack), { version: d.version, deployment: redactor.redactDeployment(d.deployment) });
-            const copy = (await mirror.exportStack(stack)) as Deployment;
+            const copy = await mirror.exportStack(stack);
             const leaks = leaksOf(d.deployment, copy.deployment, configValues);
             if (leaks.length > 0) {
                 await mirror.removeStack(stack, { force: true });
@@ -162,7 +165,7 @@ export async function fetchPreviewState(o: FetchOptions): Promise<Record<string,
         const mirror = await workspace(o, scratchA.dir, o.previewBackend, PREVIEW_PASSPHRASE);
         const ws = await workspace(o, scratchB.dir, local, PREVIEW_PASSPHRASE);
         const stacks = (await mirror.listStacks()).map(stackName).sort();
-        await pool(stacks, CONCURRENCY, async (stack) => importInto(ws, stack, true, (await mirror.exportStack(stack)) as Deployment));
+        await pool(stacks, CONCURRENCY, async (stack) => importInto(ws, stack, true, await mirror.exportStack(stack)));
         o.log(`preview-state: ${stacks.length} stack(s) copied from the preview state: ${stacks.join(", ") || "none"}`);
 
         for (const [stack, file] of stackConfigFiles(o.repo)) {

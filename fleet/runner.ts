@@ -121,7 +121,7 @@ export async function runFleet(targets: Target[], runner: StackRunner, opts: Run
                     try {
                         await tunnelFor(t.platform);
                     } catch (e) {
-                        throw new Error(`SSH tunnel to platform ${t.platform}: ${errorText(e)}`);
+                        throw new Error(`SSH tunnel to platform ${t.platform}: ${errorText(e)}`, { cause: e });
                     }
                 }
                 const r = await runner.run(t);

@@ -23,6 +23,7 @@ export function tunnelOpener(repo: string, readOutputs?: (platform: string) => P
         const file = path.join(repo, "scripts", "tunnel.ts");
         if (!fs.existsSync(file)) throw new Error(`${path.relative(repo, file)} is missing: it must export openTunnel(platform)`);
         // Resolved at run time (tsx loads .ts): a static import would make every fleet run depend on it.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
         const mod = require(file) as Partial<TunnelModule>;
         if (typeof mod.openTunnel !== "function") throw new Error(`${path.relative(repo, file)} does not export openTunnel(platform): fleet cannot hold the MySQL tunnel open`);
         const outputs = readOutputs ? await readOutputs(platform) : undefined;

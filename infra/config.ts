@@ -46,11 +46,11 @@ const DigitalOcean = z.strictObject({
  * none can also break the formats that cannot quote (a ":" in open_basedir, a "}" in the
  * Caddyfile, a newline anywhere).
  */
-const absPath = z.string().regex(/^\/[A-Za-z0-9._@+,\/-]*$/, "must be an absolute path of letters, digits and . _ - @ + , / (no spaces, quotes, $, : or newlines)");
+const absPath = z.string().regex(/^\/[A-Za-z0-9._@+,/-]*$/, "must be an absolute path of letters, digits and . _ - @ + , / (no spaces, quotes, $, : or newlines)");
 /** Values that go into systemd Environment= lines and Caddy placeholders. */
-const plainValue = z.string().regex(/^[A-Za-z0-9._@%+=:,\/-]*$/, "must be letters, digits and . _ - @ % + = : , / only (no spaces, quotes, $, braces or newlines)");
+const plainValue = z.string().regex(/^[A-Za-z0-9._@%+=:,/-]*$/, "must be letters, digits and . _ - @ % + = : , / only (no spaces, quotes, $, braces or newlines)");
 /** A program: an absolute path or a name looked up in PATH. */
-const program = z.string().regex(/^(?:\/[A-Za-z0-9._@+,\/-]*|[A-Za-z0-9_][A-Za-z0-9._@+,-]*)$/, "must be a program name or an absolute path (letters, digits and . _ - @ + , /)");
+const program = z.string().regex(/^(?:\/[A-Za-z0-9._@+,/-]*|[A-Za-z0-9_][A-Za-z0-9._@+,-]*)$/, "must be a program name or an absolute path (letters, digits and . _ - @ + , /)");
 /** A command line of plain words (mysql.rootClient): the program, then its options. */
 const commandLine = z.string().regex(
     /^[A-Za-z0-9_/][A-Za-z0-9._@%+=:,/-]*(?: [A-Za-z0-9._@%+=:,/-]+)*$/,
@@ -213,7 +213,7 @@ export const PlatformConfigSchema = z
             .default({ root: "/", runtimeDir: "/opt/mokowaas", php: "php", env: {}, systemdDir: "/etc/systemd/system", sysctlDir: "/etc/sysctl.d" }),
         phpUser: unixName("user").default("www-data"),
         /** A Borg repository: a path or ssh://user@host[:port]/path (an off-site backup host). */
-        borgRepo: z.string().regex(/^(?:\/[A-Za-z0-9._@%+=:,\/-]*|ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._@%+=:,\/~-]+)$/,
+        borgRepo: z.string().regex(/^(?:\/[A-Za-z0-9._@%+=:,/-]*|ssh:\/\/[A-Za-z0-9._-]+@[A-Za-z0-9.-]+(?::[0-9]{1,5})?\/[A-Za-z0-9._@%+=:,/~-]+)$/,
             "must be an absolute path or ssh://user@host[:port]/path (letters, digits and . _ - @ % + = : , / ~)").optional(),
         /** The backup host's SSH host key (`ssh-ed25519 AAAA...`), pinned for an ssh:// borgRepo. */
         borgHostKey: hostKey.optional(),

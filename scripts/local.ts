@@ -88,7 +88,7 @@ async function upWithEngine(s: LocalSettings, joomla: LocalJoomla, tenants: Tena
     offboardRemovedTenants(s, tenants, (l) => say(l));
     return tenants.map((spec) => {
         const out = results.find((r) => r.stack === spec.name)?.outputs ?? {};
-        return { spec, adminPassword: String(out.adminPassword ?? "?"), passwordFrom: `pulumi stack output --show-secrets -s ${spec.name}` };
+        return { spec, adminPassword: typeof out.adminPassword === "string" ? out.adminPassword : "?", passwordFrom: `pulumi stack output --show-secrets -s ${spec.name}` };
     });
 }
 

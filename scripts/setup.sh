@@ -116,6 +116,9 @@ else
     Provide it one of three ways: install MySQL 8.0+ (mysqld in /usr/sbin, mysql and mysqldump in /usr/bin, e.g. Ubuntu's mysql-server); install it from Oracle's repository; or point MOKOWAAS_MIRROR at a mirror holding mysql/install.sh"
 fi
 
+# Mago, the PHP static analyser `npm run lint` runs (scripts/install-mago.sh builds it with cargo).
+mago_check=$(bash scripts/install-mago.sh --check 2>&1) || problem "$mago_check"
+
 wait
 if [ ! -d node_modules/@pulumi/pulumi ]; then
   problem "node_modules: missing: run npm ci first (scripts/test.sh and scripts/local.sh do)"
@@ -202,6 +205,7 @@ if [ "$pulumi_rc" -ne 0 ] && [ "$STRICT" = 1 ]; then
   echo "setup: the Pulumi engine is incomplete (scripts/install-pulumi.sh exit $pulumi_rc) and MOKOWAAS_STRICT=1" >&2
   exit 1
 fi
+bash scripts/install-mago.sh >/dev/null
 
 node -e '
 const [file, cache, mirror, php, fpm, phpFrom, mysqlBin, mysqld, mysqlFrom, joomla, pulumiHome] = process.argv.slice(1);

@@ -9,4 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 bash scripts/setup.sh
+# A full run (CI's) lints first: ESLint and Mago findings fail it like a failing test.
+[ $# -gt 0 ] || bash scripts/lint.sh
 exec npx vitest run "$@"

@@ -38,7 +38,7 @@ async function stackOutputs(stackName: string): Promise<Pick<PlatformExports, "s
         return JSON.parse(r.stdout) as PlatformExports;
     } catch (e) {
         const stderr = (e as { stderr?: string }).stderr?.trim().split("\n").slice(-3).join(" ") ?? String(e);
-        throw new Error(`cannot read the outputs of platform stack ${stackName} (pulumi stack output): ${stderr}`);
+        throw new Error(`cannot read the outputs of platform stack ${stackName} (pulumi stack output): ${stderr}`, { cause: e });
     }
 }
 
@@ -79,7 +79,7 @@ export async function openTunnel(platform: string, opts: TunnelOptions = {}): Pr
         const plan = tunnelPlan(outputs, keyFile, knownFile)!;
         const child = spawn("ssh", plan.args, { stdio: ["ignore", "ignore", "pipe"] });
         let stderr = "";
-        child.stderr!.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+        child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
         const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
         while (!(await portOpen(plan.localPort))) {
             if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {

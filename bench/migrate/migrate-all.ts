@@ -50,8 +50,8 @@ async function main() {
                 const t0 = process.hrtime.bigint();
                 const r = p.cli(["migrate", "--all", "--release", r604, "--concurrency", conc, "--json"]);
                 times[conc].push(Number(process.hrtime.bigint() - t0) / 1e6);
-                const out = JSON.parse(r.stdout);
-                if (r.status !== 0 || out.tenants.filter((t: any) => t.status === "migrated").length !== n) throw new Error(`migrate failed: ${r.stderr}`);
+                const out = JSON.parse(r.stdout) as { tenants: { status: string }[] };
+                if (r.status !== 0 || out.tenants.filter((t) => t.status === "migrated").length !== n) throw new Error(`migrate failed: ${r.stderr}`);
             }
         }
         console.log(`from ${from} to 6.0.4, tenants: ${n}, rounds: ${rounds}, cores: ${os.cpus().length}`);

@@ -30,7 +30,7 @@ function main(): void {
         const t0 = performance.now();
         const out = execFileSync("npx", ["tsx", __filename], { cwd: projectDir, env: { ...process.env, BENCH_CHILD: "1" }, encoding: "utf8" });
         const wallMs = performance.now() - t0;
-        results.push({ ...JSON.parse(out.trim().split("\n").pop()!), wallMs });
+        results.push({ ...(JSON.parse(out.trim().split("\n").pop()!) as { setupMs: number; importMs: number; runMs: number; resources: number }), wallMs });
     }
     const median = (k: keyof (typeof results)[0]) => [...results.map((r) => r[k])].sort((a, b) => a - b)[Math.floor(results.length / 2)];
     console.log(`tenant program "acme" under mocks (median of ${runs} processes):`);

@@ -37,17 +37,22 @@ export function describe(r: RecordSpec): string {
 }
 
 /** All records of all zones in the account (DreamHost has no filter). */
+/** A field of DreamHost's JSON as text: "" when absent (an object would be JSON, never "[object Object]"). */
+export function apiText(v: unknown): string {
+    return typeof v === "string" ? v : v === undefined || v === null ? "" : JSON.stringify(v);
+}
+
 export async function listRecords(s: DreamhostSettings): Promise<ApiRecord[]> {
     const data = await callApi(s, "dns-list_records", {}, "the account's records", false);
     if (!Array.isArray(data)) {
         throw dreamhostTransportError("dns-list_records", "the account's records", "the answer holds no record list", 1);
     }
     return data.map((row: Record<string, unknown>) => ({
-        zone: String(row.zone ?? "").toLowerCase(),
-        record: String(row.record ?? "").toLowerCase(),
-        type: String(row.type ?? "").toUpperCase(),
-        value: String(row.value ?? ""),
-        comment: String(row.comment ?? ""),
+        zone: apiText(row.zone).toLowerCase(),
+        record: apiText(row.record).toLowerCase(),
+        type: apiText(row.type).toUpperCase(),
+        value: apiText(row.value),
+        comment: apiText(row.comment),
         editable: String(row.editable) === "1",
     }));
 }
@@ -114,7 +119,7 @@ export async function callApi(
         }
         if (answer.result === "success") return answer.data;
 
-        const [rawCode, ...rest] = String(answer.data ?? "").split("\t");
+        const [rawCode, ...rest] = apiText(answer.data).split("\t");
         const code = redact(rawCode.trim(), s.apiKey);
         const details = redact(rest.join(" ").trim(), s.apiKey);
         // Only a successful call uses up a unique_id: a complaint about it after an unanswered

@@ -76,6 +76,7 @@ export interface DreamhostApiError extends Error {
     /** The command that failed, e.g. dns-add_record. */
     cmd: string;
     /** The documented code, or an undocumented one exactly as DreamHost sent it. */
+    // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents -- the union names the documented codes
     code: DreamhostErrorCode | string;
     /** What DreamHost wrote after the tab, if anything (key scrubbed). */
     details: string;

@@ -17,7 +17,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { zoneOf } from "../hosts";
-import { addRecord, describe, listRecords, removeRecord, type ApiRecord } from "./client";
+import { addRecord, apiText, describe, listRecords, removeRecord, type ApiRecord } from "./client";
 import { dnsRecordConflictError, isDreamhostApiError } from "./errors";
 import {
     checkRecord,
@@ -52,7 +52,7 @@ export const dreamhostDnsProvider: pulumi.dynamic.ResourceProvider<Record<string
     },
 
     async diff(_id, olds, news) {
-        return diffRecords(olds, news as Partial<DnsRecordState>);
+        return diffRecords(olds, news);
     },
 
     async create(inputs) {
@@ -135,8 +135,8 @@ function stateOf(raw: object): DnsRecordState {
     return {
         record: String(x.record),
         type,
-        value: normalizeValue(type, String(x.value ?? "")),
-        comment: String(x.comment ?? ""),
+        value: normalizeValue(type, apiText(x.value)),
+        comment: apiText(x.comment),
     };
 }
 

@@ -88,7 +88,7 @@ export function checkRecord(news: Record<string, unknown>): { inputs: Record<str
     }
 
     if (type === "CNAME" && recordOk && isApex(record as string)) {
-        fail("type", `${record} is a zone apex, where a CNAME is illegal: use A and AAAA records there`);
+        fail("type", `${String(record)} is a zone apex, where a CNAME is illegal: use A and AAAA records there`);
     }
 
     if (known(comment)) {

@@ -31,7 +31,7 @@ let emu: DreamhostEmulator;
 
 type Rec = { name: string; record: string; type: "A" | "CNAME"; value: string };
 
-async function stack(action: "up" | "preview" | "destroy", records: Rec[]): Promise<any> { // eslint-disable-line @typescript-eslint/no-explicit-any
+async function stack(action: "up" | "preview" | "destroy", records: Rec[]): Promise<any> {
     const env = {
         ...process.env,
         ...engineEnv(work, engine!, { ...process.env, PULUMI_BACKEND_URL: `file://${backend}`, PULUMI_CONFIG_PASSPHRASE: "engine-dns-test" }),
@@ -48,7 +48,7 @@ async function stack(action: "up" | "preview" | "destroy", records: Rec[]): Prom
         return JSON.parse(stdout.trim().split("\n").pop()!);
     } catch (e) {
         const err = e as { stdout?: string; stderr?: string; message: string };
-        throw new Error(`${action} failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`);
+        throw new Error(`${action} failed: ${err.message}\n${err.stdout ?? ""}\n${err.stderr ?? ""}`, { cause: e });
     }
 }
 

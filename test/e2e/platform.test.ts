@@ -47,7 +47,7 @@ type Tenant = keyof typeof SITES;
 describe.skipIf(skip)("npm run local on the real Pulumi engine and real Joomla", () => {
     let i: LocalInstance;
     let firstRun = "";
-    const outputs: Partial<Record<Tenant | "local", Record<string, any>>> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const outputs: Partial<Record<Tenant | "local", Record<string, any>>> = {};
     /** Every secret seen, to look for in state and logs at the end. */
     const secrets = new Set<string>();
     const get = (host: string, urlPath = "/"): Promise<Page> => i.browser(host).get(urlPath);

@@ -45,7 +45,7 @@ export class LocalInstance {
             return stdout + stderr;
         } catch (e) {
             const err = e as { stdout?: string; stderr?: string; message: string };
-            throw new Error(`npm run local ${args.join(" ")} failed: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
+            throw new Error(`npm run local ${args.join(" ")} failed: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`, { cause: e });
         }
     }
 
@@ -60,11 +60,11 @@ export class LocalInstance {
             return stdout;
         } catch (e) {
             const err = e as { stdout?: string; stderr?: string; message: string };
-            throw new Error(`pulumi ${args.join(" ")} -s ${stack}: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`);
+            throw new Error(`pulumi ${args.join(" ")} -s ${stack}: ${err.message}\n${err.stdout ?? ""}${err.stderr ?? ""}`, { cause: e });
         }
     }
 
-    async outputs(stack: string): Promise<Record<string, any>> { // eslint-disable-line @typescript-eslint/no-explicit-any
+    async outputs(stack: string): Promise<Record<string, any>> {
         return JSON.parse(await this.pulumi(stack, "stack", "output", "--json", "--show-secrets"));
     }
 

@@ -55,7 +55,7 @@ export type Inputs = { record: string; type: string; value: string; comment?: st
 /** check + create, as `pulumi up` does for a new resource. */
 export async function up(inputs: Inputs): Promise<Deployed> {
     const checked = await checked0(inputs);
-    const res = await provider.create!(checked);
+    const res = await provider.create(checked);
     return { id: res.id, outs: res.outs as DnsRecordState };
 }
 

@@ -183,7 +183,7 @@ describe("create", () => {
 
     test("refuses a CNAME at an apex even past check", async () => {
         const msg = await failure(() =>
-            provider.create!({ record: "example.com", type: "CNAME", value: "web1.platform.example.net", comment: "" }),
+            provider.create({ record: "example.com", type: "CNAME", value: "web1.platform.example.net", comment: "" }),
         );
         expect(msg).toMatch(/zone apex/);
         expect(emu.lines(ZONE)).toEqual([]);

@@ -143,7 +143,7 @@ describe("settings sources", () => {
             config: { get: (k: string) => (k === "dreamhost:apiKey" ? KEY : undefined), require: (k: string) => k },
         });
         expect(JSON.stringify(configured), "the configured key is not enumerable").not.toContain(KEY);
-        await configured.create!({ ...APEX, comment: "" });
+        await configured.create({ ...APEX, comment: "" });
         expect(mutations(emu)).toEqual(["add A example.com 203.0.113.10"]);
     });
 });
@@ -158,7 +158,7 @@ async function serializedOutsideVitest(): Promise<string> {
     return stdout;
 }
 
-type HostLine = { method: string; result?: any; error?: string; name?: string }; // eslint-disable-line @typescript-eslint/no-explicit-any
+type HostLine = { method: string; result?: any; error?: string; name?: string };
 
 /** Runs steps through the serialized provider in a plain `node`, cwd the project root (as the host). */
 async function host(file: string, config: Record<string, string> | null, steps: unknown[][], env: Record<string, string> = {}): Promise<HostLine[]> {

@@ -194,7 +194,7 @@ describe("tenants not ready and unknown hosts", () => {
 
 describe("CLI", () => {
     // As the tenant's own user (as `mokowaas joomla` runs it): Joomla code never runs as root (see the last test).
-    const cli = (env: Record<string, string>, as: string | "root" = `alpha`) => {
+    const cli = (env: Record<string, string>, as = `alpha`) => {
         const account = tenantAccountsOf(plane.root).find((n) => n.endsWith(`-${as}`));
         return spawnSync(
             as === "root" ? phpBin() : "setpriv",

@@ -151,7 +151,7 @@ describe.skipIf(skipWithout("database-killed drill (kill -9 MySQL during migrate
     let db: MySqlInfo;
     let p: TestPlatform | undefined;
     let r604: string;
-    let tenants: TenantInfo[] = [];
+    const tenants: TenantInfo[] = [];
     let ref: TenantInfo;
     let migrate: ChildProcess | undefined;
     const figures: Partial<Figures> = {};
@@ -227,7 +227,7 @@ describe.skipIf(skipWithout("database-killed drill (kill -9 MySQL during migrate
         admin.on("error", () => undefined);
         const mdlHolder = await adminConnection(db, byName(PARKED.alter.tenant).database);
         mdlHolder.on("error", () => undefined);
-        let killedAt = 0;
+        let killedAt: number;
         try {
             // Parking points (test-only objects, removed before the re-run).
             const park = (t: TenantInfo, table: string, cond: string) => admin.query(`CREATE TRIGGER \`${t.database}\`.drill_park BEFORE INSERT ON \`${t.database}\`.${t.prefix}${table}

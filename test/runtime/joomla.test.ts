@@ -405,10 +405,10 @@ test("no PHP error, warning or deprecation was logged while serving all of this"
     for (const file of logs) {
         // Joomla 6.0.4's own: InstallModel::install() calls is_file() on the package file, which
         // "Install from Folder" leaves null (com_installer/src/Model/InstallModel.php line 249).
-        const joomlaOwn = /^.*PHP Deprecated:  is_file\(\): Passing null to parameter #1 \(\$filename\).*com_installer\/src\/Model\/InstallModel\.php on line 249\n/gm;
+        const joomlaOwn = /^.*PHP Deprecated: {2}is_file\(\): Passing null to parameter #1 \(\$filename\).*com_installer\/src\/Model\/InstallModel\.php on line 249\n/gm;
         // Joomla's Path::isOwner() (Global Configuration's save) probes is_writable('/tmp') first, which
         // open_basedir answers with a warning; it then uses the tenant's session folder.
-        const isOwnerProbe = /^.*PHP Warning:  is_writable\(\): open_basedir restriction in effect\. File\(\/tmp\) .*joomla\/filesystem\/src\/Path\.php on line 238\n/gm;
+        const isOwnerProbe = /^.*PHP Warning: {2}is_writable\(\): open_basedir restriction in effect\. File\(\/tmp\) .*joomla\/filesystem\/src\/Path\.php on line 238\n/gm;
         const log = (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "").replace(joomlaOwn, "").replace(isOwnerProbe, "");
         expect(log, file).not.toMatch(/PHP (Fatal|Warning|Notice|Deprecated|Parse)/);
     }

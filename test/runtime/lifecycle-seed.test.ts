@@ -108,7 +108,7 @@ describe("blueprint and tenant seed", () => {
 
     it("rejects a bad super user on stdin with the field named, before touching anything", async () => {
         const t = await p.addTenant("initech");
-        const r = p.seed(t, { username: "x", email: "not-an-email", password: "short" } as any);
+        const r = p.seed(t, { username: "x", email: "not-an-email", password: "short" });
         expect(r.status).toBe(3);
         expect(r.stderr).toContain("username:");
         expect(r.stderr).toContain("email:");

@@ -20,7 +20,7 @@ beforeEach(() => {
 });
 afterEach(() => repo.cleanup());
 
-const summary = (range: string) => detectChanges(repo.dir, range).tenants.map((t) => [t.tenant, t.kind, t.path, t.renamed ?? null]);
+const summary = (range: string) => detectChanges(repo.dir, range).tenants.map((t) => [t.tenant, t.kind, t.path, t.renamed ?? null] as const);
 
 describe("change detection between two commits", () => {
     it("reports an added tenant file as added", () => {

@@ -37,7 +37,7 @@ const registered = installMocks({
 });
 
 beforeAll(async () => {
-    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    const program = (await import("../../index")).default;
     await program();
     await settle();
     return () => fs.rmSync(ROOT, { recursive: true, force: true });

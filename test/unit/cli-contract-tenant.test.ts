@@ -11,7 +11,7 @@ const CLI_PATH = "/opt/mokowaas/runtime/bin/mokowaas";
 const registered = installMocks({ stack: "acme", stacks: { "organization/mokowaas/prod": platformStack({ mokowaas: `env MOKOWAAS_ROOT=/ php ${CLI_PATH}` }) } });
 
 beforeAll(async () => {
-    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    const program = (await import("../../index")).default;
     await program();
     await settle();
 });

@@ -92,7 +92,7 @@ describe("cloud-init", () => {
         const pair = ed25519HostKey(Buffer.alloc(32, 4));
         const text = cloudInit({ hostname: "prod.mokowaas.example.net", hostKey: pair });
         expect(text.startsWith("#cloud-config\n")).toBe(true);
-        const doc = parse(text) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const doc = parse(text) as Record<string, any>;
         expect(doc.ssh_keys).toEqual({ ed25519_private: pair.privateKey, ed25519_public: pair.publicKey });
         expect(doc.ssh_deletekeys).toBe(true);
         expect(doc.ssh_genkeytypes).toEqual(["ed25519"]);

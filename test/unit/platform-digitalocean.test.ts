@@ -31,7 +31,7 @@ const registered = installMocks({
 let outputs: Record<string, any>;
 
 beforeAll(async () => {
-    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    const program = (await import("../../index")).default;
     outputs = await program();
     await settle();
 });

@@ -21,7 +21,7 @@ const SERVICES = { phpFpm: installs("phpFpm"), caddy: installs("caddy"), timers:
 const PREFIX = "env MOKOWAAS_ROOT=/tmp/mokowaas-local/root php /tmp/mokowaas-local/opt/runtime/bin/mokowaas";
 
 beforeAll(async () => {
-    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    const program = (await import("../../index")).default;
     outputs = await program();
     await settle();
 });

@@ -15,7 +15,7 @@ const ADMIN = mockPassword("prod-mysql-admin-password");
 const HOST = ed25519HostKey(mockBytes("prod-ssh-host-key"));
 
 beforeAll(async () => {
-    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    const program = (await import("../../index")).default;
     outputs = await program();
     await settle();
 });

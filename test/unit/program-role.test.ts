@@ -10,7 +10,7 @@ let program: () => Promise<Record<string, unknown>>;
 const failure = () => program().then(() => "no error", (e: Error) => e.message);
 
 beforeAll(async () => {
-    program = (await import("../../index")).default as unknown as typeof program;
+    program = (await import("../../index")).default;
 });
 
 describe("stack role", () => {

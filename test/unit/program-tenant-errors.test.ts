@@ -29,7 +29,7 @@ beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "mokowaas-bad-tenants-"));
     fs.copyFileSync(path.join(PROJECT_DIR, "tenants", "acme.yaml"), path.join(dir, "acme.yaml"));
     fs.writeFileSync(path.join(dir, "other.yaml"), "displayName: Other\ndomains: { production: Other.Example.com }\nadmin: { username: o, email: o@example.com }\nonlin: true\n");
-    program = (await import("../../index")).default as unknown as typeof program;
+    program = (await import("../../index")).default;
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 

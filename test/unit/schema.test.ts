@@ -24,7 +24,7 @@ describe("tenants/schema.json", () => {
                 const child = node.properties?.[key] ?? {};
                 return child.required ? requiredLeaves(child, `${prefix}${key}.`) : [`${prefix}${key}`];
             });
-        const fromSchema = requiredLeaves(tenantJsonSchema() as Node);
+        const fromSchema = requiredLeaves(tenantJsonSchema());
         const fromValidator = parseTenant("t/empty-file.yaml", "").problems.map((p) => `${p.path}: ${p.message}`);
         expect(fromSchema).toEqual(["displayName", "domains.production", "admin.username", "admin.email"]);
         expect(fromValidator).toEqual(fromSchema.map((field) => `${field}: is required (string)`));

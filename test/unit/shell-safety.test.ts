@@ -63,7 +63,7 @@ describe("platform config refuses values that would reach the shell unsafely", (
     };
     /** base with `value` at the dotted `key`. */
     function withValue(key: string, value: unknown): Record<string, unknown> {
-        const raw = JSON.parse(JSON.stringify(base)) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const raw = JSON.parse(JSON.stringify(base)) as Record<string, any>;
         const parts = key.split(".");
         let at = raw;
         for (const p of parts.slice(0, -1)) at = at[p] ??= {};

@@ -12,7 +12,7 @@ let outputs: Record<string, any>;
 const r = (type: keyof typeof TYPES, suffix: string) => tenantResource(registered, "acme", type, suffix);
 
 beforeAll(async () => {
-    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    const program = (await import("../../index")).default;
     outputs = await program();
     await settle();
 });

@@ -17,7 +17,7 @@ const r = (type: keyof typeof TYPES, suffix: string) => tenantResource(registere
 const dns = () => registered.filter((x) => x.type === TYPES.dnsRecord);
 
 beforeAll(async () => {
-    const program = (await import("../../index")).default as unknown as () => Promise<Record<string, unknown>>;
+    const program = (await import("../../index")).default;
     outputs = await program();
     await settle();
 });

@@ -114,7 +114,7 @@ function stateFor(type: string, name: string, inputs: any, stacks: MockSetup["st
 export function installMocks(setup: MockSetup): Registered[] {
     const registered: Registered[] = [];
     pulumi.runtime.setAllConfig(setup.config ?? {}, setup.secretKeys ?? []);
-    pulumi.runtime.setMocks(
+    void pulumi.runtime.setMocks(
         {
             newResource: (args) => stateFor(args.type, args.name, args.inputs, setup.stacks),
             call: (args) => {

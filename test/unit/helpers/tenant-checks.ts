@@ -77,5 +77,5 @@ export function tenantResource(list: Registered[], tenant: string, type: keyof t
 }
 
 export async function isSecretOutput(o: unknown): Promise<boolean> {
-    return pulumi.Output.isInstance(o) && (await pulumi.isSecret(o as pulumi.Output<unknown>));
+    return pulumi.Output.isInstance(o) && (await pulumi.isSecret(o));
 }
