@@ -18,7 +18,7 @@ namespace MokoWaaS;
  * has at least two), so hosts are grouped at least as coarsely as Let's Encrypt groups them and
  * the cap holds without a public suffix list (hosts under e.g. co.uk share one budget).
  *
- * Files: the cap (Paths::certificateCap, written by `platform init`; absent: no cap, for a Caddy
+ * Files: the cap (Paths::certificateCap, written by `platform init`; an empty array: no cap, for a Caddy
  * that issues from its own CA) and the state (Paths::certificateState: state.json under
  * state.lock), owned by the platform pool's user. Shipped into each release with the bootstrap.
  */
@@ -44,7 +44,7 @@ final class CertificateCap
             return null;
         }
         $p = (static fn (string $f): mixed => include $f)($file);
-        return is_array($p) ? ['newPer3Hours' => (int) ($p['newPer3Hours'] ?? self::DEFAULT_PER_3_HOURS),
+        return is_array($p) && $p !== [] ? ['newPer3Hours' => (int) ($p['newPer3Hours'] ?? self::DEFAULT_PER_3_HOURS),
             'newPerDomainWeek' => (int) ($p['newPerDomainWeek'] ?? self::DEFAULT_PER_DOMAIN_WEEK)] : null;
     }
 

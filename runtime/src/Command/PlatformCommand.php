@@ -147,7 +147,7 @@ final class PlatformCommand extends Command
     }
 
     /**
-     * The cap file the ask endpoint reads (none: no cap), and its state folder for the platform
+     * The cap file the ask endpoint reads (an empty array: no cap), and its state folder for the platform
      * pool's user, started with the hosts already served (their certificates may exist).
      *
      * @param array{newPer3Hours: int, newPerDomainWeek: int}|null $cap
@@ -155,13 +155,12 @@ final class PlatformCommand extends Command
     private function writeCertificateCap(?array $cap, string $phpUser): void
     {
         $file = $this->paths->certificateCap();
+        // Written also without a cap (an empty array): the platform pool's open_basedir names
+        // this one file, and PHP warns on every ask that looks for a file it names but lacks.
+        AtomicFile::writePhpArray($file, $cap ?? [], 0644);
         if ($cap === null) {
-            if (is_file($file) && !unlink($file)) {
-                throw new \RuntimeException("cannot remove $file");
-            }
             return;
         }
-        AtomicFile::writePhpArray($file, $cap, 0644);
         $hosts = array_keys(HostMap::load($this->paths->hostMap())->hosts());
         (new CertificateCap($this->paths))->initState(array_map('strval', $hosts), function_exists('posix_getpwnam') && posix_getpwnam($phpUser) !== false ? $phpUser : null);
     }
