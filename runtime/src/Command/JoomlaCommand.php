@@ -8,8 +8,8 @@ use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
 use MokoWaaS\JoomlaConfig;
 use MokoWaaS\Registry;
-use MokoWaaS\TenantAccount;
-use MokoWaaS\TenantSlice;
+use MokoWaaS\Releases;
+use MokoWaaS\TenantProcess;
 
 /**
  * Joomla's own CLI (cli/joomla.php of the served release) for one tenant, run as that tenant's own
@@ -73,28 +73,12 @@ final class JoomlaCommand extends Command
         if ($command === 'config:set') {
             $this->refusePlatformSettings($rest);
         }
-        $cli = $this->paths->current() . '/cli/joomla.php';
+        $cli = (new Releases($this->paths))->dirOf($entry) . '/cli/joomla.php';
         if (!is_file($cli)) {
-            throw new UserError("no Joomla release is served yet ($cli missing)", ExitCode::NOT_READY);
+            throw new UserError("the tenant's Joomla release is not there ($cli missing)", ExitCode::NOT_READY);
         }
-        $cmd = [PHP_BINARY, $cli, ...$rest];
-        if (posix_geteuid() === 0) {
-            $account = (new TenantAccount($this->paths))->get($tenant)
-                ?? throw new UserError("tenant $tenant has no Unix user yet: run `mokowaas registry rebuild`", ExitCode::NOT_READY);
-            $cmd = ['setpriv', "--reuid={$account['uid']}", "--regid={$account['gid']}", '--clear-groups', '--', ...$cmd];
-            $cmd = TenantSlice::wrap($tenant, $cmd);
-        }
-        // Only what Joomla's CLI needs; PHP's own ini settings when a wrapper set them (a PHP in a prefix).
-        $env = ['MOKOWAAS_TENANT' => $tenant, 'MOKOWAAS_ROOT' => $this->paths->root === '' ? '/' : $this->paths->root,
-            'PATH' => (string) (getenv('PATH') ?: '/usr/bin:/bin')];
-        foreach (['PHPRC', 'PHP_INI_SCAN_DIR', 'GCONV_PATH'] as $name) {
-            if (($value = getenv($name)) !== false) {
-                $env[$name] = $value;
-            }
-        }
-        // From the tenant's own folder: Joomla's CLI may write relative files (exports).
-        $cwd = $this->paths->tenant($tenant) . '/tmp';
-        $p = proc_open($cmd, [0 => STDIN, 1 => STDOUT, 2 => STDERR], $pipes, is_dir($cwd) ? $cwd : null, $env);
+        [$cmd, $env, $cwd] = TenantProcess::prepare($this->paths, $tenant, [$cli, ...$rest]);
+        $p = proc_open($cmd, [0 => STDIN, 1 => STDOUT, 2 => STDERR], $pipes, $cwd, $env);
         if (!is_resource($p)) {
             throw new \RuntimeException("cannot start Joomla's CLI");
         }

@@ -11,15 +11,17 @@ use MokoWaaS\Cli\UserError;
 use MokoWaaS\Host;
 use MokoWaaS\JoomlaConfig;
 use MokoWaaS\Paths;
+use MokoWaaS\Registry;
+use MokoWaaS\Releases;
 
 final class ReleaseCommand extends Command
 {
     /** Bootstrap files, relative to runtime/joomla and to the release alike. */
     private const FILES = [
         'defines.php', 'administrator/defines.php', 'api/defines.php', 'configuration.php',
-        'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php', 'mokowaas/open-basedir.php',
+        'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php', 'mokowaas/open-basedir.php', 'mokowaas/finalise-update.php',
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
-        'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/managed-extensions.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html',
+        'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/managed-extensions.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html', 'mokowaas/pages/maintenance.html',
         'plugins/system/mokowaas/mokowaas.xml', 'plugins/system/mokowaas/services/provider.php',
         'plugins/system/mokowaas/src/Extension/Mokowaas.php',
     ];
@@ -34,29 +36,74 @@ final class ReleaseCommand extends Command
 
     public static function summary(): string
     {
-        return 'install the tenant-aware bootstrap into a Joomla release';
+        return 'install the tenant-aware bootstrap into a Joomla release; list releases and their tenants; remove an unused one';
     }
 
     public static function usage(): string
     {
-        return "usage: mokowaas release bootstrap <DIR>\n"
+        return "usage: mokowaas release bootstrap (<DIR> | --all) | release list [--json] | release rm <ID>\n"
+            . "  list: every release beside the others (srv/mokowaas/releases/<ID>), its Joomla version, whether it is\n"
+            . "  `current` (new tenants are pinned to it) and the tenants pinned to it.\n"
+            . "  rm: removes release ID and its .dist; refused (exit 6) while a tenant uses it or it is `current`.\n"
+            . "bootstrap (--all: every release under srv/mokowaas/releases, as the runtime install does after an upgrade):\n"
             . "  Installs defines.php (root, administrator, api), configuration.php, the mokowaas/ library and the platform's\n"
             . "  plugin (plugins/system/mokowaas) into the\n"
             . "  unpacked Joomla release DIR, owned by root and not writable by the PHP user, and links DIR/sites to the\n"
             . "  tenants' storage (media). DIR must not contain installation/ (build the blueprint from a copy first).\n"
-            . "exit codes: 0 ok, 2 usage, 3 DIR is not a servable Joomla release (nothing changed)";
+            . "exit codes: 0 ok, 2 usage, 3 DIR is not a servable Joomla release / not a release id (nothing changed),\n"
+            . "  4 no such release, 6 release in use (rm)";
     }
 
     public function run(array $argv): int
     {
-        $args = Args::parse($argv);
-        if ($args->arg(0, 'bootstrap') !== 'bootstrap' || count($args->positional) !== 2) {
+        $args = Args::parse($argv, [], ['json', 'all']);
+        $sub = $args->positional[0] ?? null;
+        if ($sub === 'list' || $sub === 'rm') {
+            return $this->catalog($sub, $args);
+        }
+        if ($sub === 'bootstrap' && $args->flag('all') && count($args->positional) === 1 && !$args->flag('json')) {
+            // Every release beside the others holds copies of the bootstrap: each gets the new runtime's.
+            foreach ((new Releases($this->paths))->list(new Registry($this->paths)) as $r) {
+                $this->check($r['dir']);
+                $this->install($r['dir']);
+                $this->out("release: bootstrap installed into {$r['dir']}");
+            }
+            return ExitCode::OK;
+        }
+        if ($sub !== 'bootstrap' || count($args->positional) !== 2 || $args->flag('json')) {
             throw new UserError('expected: release bootstrap <DIR>', ExitCode::USAGE);
         }
         $dir = rtrim($args->arg(1, 'DIR'), '/');
         $this->check($dir);
         $this->install($dir);
         $this->out("release: bootstrap installed into $dir");
+        return ExitCode::OK;
+    }
+
+    /** `release list` and `release rm` (runtime/src/Releases.php). */
+    private function catalog(string $sub, Args $args): int
+    {
+        $releases = new Releases($this->paths);
+        $registry = new Registry($this->paths);
+        if ($sub === 'rm') {
+            if (count($args->positional) !== 2 || $args->flag('json')) {
+                throw new UserError('expected: release rm <ID>', ExitCode::USAGE);
+            }
+            $releases->remove($registry, $args->arg(1, 'ID'));
+            $this->out('release: removed ' . $args->arg(1, 'ID'));
+            return ExitCode::OK;
+        }
+        if (count($args->positional) !== 1) {
+            throw new UserError('expected: release list [--json]', ExitCode::USAGE);
+        }
+        $list = $releases->list($registry);
+        if ($args->flag('json')) {
+            $this->json($list);
+            return ExitCode::OK;
+        }
+        foreach ($list as $r) {
+            $this->out(sprintf('%-24s %-8s %-8s %s', $r['id'], $r['version'] ?? '?', $r['current'] ? 'current' : '', $r['tenants'] === [] ? '(unused)' : implode(' ', $r['tenants'])));
+        }
         return ExitCode::OK;
     }
 
