@@ -93,6 +93,11 @@ export const TenantFile = z.strictObject({
         .default({ keep: { daily: 7, weekly: 4, monthly: 6 } })
         .describe("Borg retention of this tenant's archives."),
     limits: Limits,
+    joomlaRelease: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/, "must be a Joomla version such as 6.0.4")
+        .optional()
+        .describe("Hold this tenant on that Joomla release: the platform's fleet upgrade passes it by (unset: it follows the platform's joomla.version)."),
 });
 export type TenantFileInput = z.input<typeof TenantFile>;
 
@@ -110,6 +115,8 @@ export interface TenantSpec {
     comingSoon: { title: string; message: string };
     backup: { keep: { daily: number; weekly: number; monthly: number } };
     limits: TenantLimits;
+    /** The Joomla version the tenant is held on (the fleet upgrade passes it by), or undefined: it follows the platform. */
+    joomlaRelease?: string;
     /** MySQL database and user name (hyphens become underscores; names hold no underscore, so this is one-to-one). */
     database: string;
 }
@@ -188,6 +195,7 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
         },
         backup: f.backup,
         limits: f.limits as TenantLimits,
+        ...(f.joomlaRelease !== undefined ? { joomlaRelease: f.joomlaRelease } : {}),
         database: databaseName(name),
     };
     if (f.domains.dev === undefined) {

@@ -48,6 +48,8 @@ export interface RegistryEntry {
     backup: { keep: { daily: number; weekly: number; monthly: number } };
     /** The tenant's PHP pool and slice limits (runtime/tenant-limits.json). */
     limits: Record<string, number>;
+    /** The release the tenant is held on (`joomla-<version>`): `mokowaas upgrade` moves it nowhere else. */
+    holdRelease?: string;
 }
 
 export function registryEntry(
@@ -73,6 +75,7 @@ export function registryEntry(
         comingSoon: spec.comingSoon,
         backup: spec.backup,
         limits: { ...spec.limits },
+        ...(spec.joomlaRelease !== undefined ? { holdRelease: `joomla-${spec.joomlaRelease}` } : {}),
     };
 }
 

@@ -1,4 +1,4 @@
-/** Step 6: the pinned Joomla release, served, with its blueprint and every tenant migrated. */
+/** Step 6: the pinned Joomla release, laid down beside the others, with its blueprint, and every tenant moved to it. */
 import type * as command from "@pulumi/command";
 import type * as pulumi from "@pulumi/pulumi";
 import { mokowaasCommand, shellQuote } from "../../components/server-command";
@@ -9,9 +9,12 @@ import { RUNTIME_DIR } from "./runtime";
 import type { PlatformServer } from "./server";
 
 /**
- * Installs the pinned Joomla release: download, verify its checksum, unpack beside the old release,
- * install the bootstrap files, back every tenant up, flip `current`, rebuild the blueprint and
- * migrate every tenant. The package is unpacked twice: `<rel>.dist` as published (the blueprint's
+ * Installs the pinned Joomla release: download, verify its checksum, unpack beside the old releases,
+ * install the bootstrap files, flip `current` (new tenants are pinned to it), rebuild the blueprint,
+ * then move the tenants to it one by one (`upgrade --all`: each with its own pre-upgrade archive,
+ * maintenance window, verification and rollback; canary first, stopped after too many failures)
+ * and migrate every tenant on its own release (a tenant held back or rolled back keeps its release).
+ * A tenant that failed fails the step, after the others ran. The package is unpacked twice: `<rel>.dist` as published (the blueprint's
  * source: `blueprint create` runs its installer in a copy) and `<rel>` without installation/
  * (served; `release bootstrap` refuses a release that still has an installer). A release folder
  * is only ever complete (unpacked under .partial, then renamed).
@@ -22,6 +25,7 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
     const moko = (...args: string[]) => mokowaasCommand(mokowaasPrefix(c), ...args);
     const { releases, current } = serverPaths(c);
     const rel = `${releases}/joomla-${c.joomla.version}`;
+    const u = c.joomla.upgrade;
     const dist = `${rel}.dist`;
     const [tool, sum] = c.joomla.sha256 ? ["sha256sum", c.joomla.sha256] : ["sha512sum", c.joomla.sha512 ?? ""];
     const unpack = (dir: string) =>
@@ -46,12 +50,14 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
         "fi",
         moko("release", "bootstrap", rel),
         `if [ "$(readlink ${q(current)} 2>/dev/null || true)" != ${q(rel)} ]; then`,
-        `  if [ -e ${q(current)} ]; then ${moko("backup", "--all", "--tag", `pre-joomla-${c.joomla.version}`)}; fi`,
         `  ${s}ln -sfn ${q(rel)} ${q(current + ".new")}`,
         `  ${s}mv -T ${q(current + ".new")} ${q(current)}`,
         "fi",
         moko("blueprint", "create", "--release", dist),
+        "status=0",
+        `${moko("upgrade", "--all", "--release", `joomla-${c.joomla.version}`, "--concurrency", String(u.concurrency), "--canary", String(u.canary), "--max-failures", String(u.maxFailures))} || status=$?`,
         moko("migrate", "--all"),
+        'exit "$status"',
     ].join("\n");
 }
 

@@ -281,7 +281,7 @@ final class Registry
             return ['(entry): must be a JSON object'];
         }
         $p = [];
-        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup', 'limits'];
+        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup', 'limits', 'holdRelease'];
         foreach (array_diff(array_keys($entry), $allowed) as $key) {
             $p[] = match ($key) {
                 'state' => 'state: is set by the server (`tenant seed`, `offboard`), not by `registry put`',
@@ -365,6 +365,9 @@ final class Registry
 
         if (!is_string($entry['secret'] ?? null) || strlen($entry['secret']) < 8 || strlen($entry['secret']) > 1024) {
             $p[] = 'secret: is required (8 to 1024 characters, different for every tenant)';
+        }
+        if (array_key_exists('holdRelease', $entry) && (!is_string($entry['holdRelease']) || !preg_match(Releases::ID, $entry['holdRelease']) || str_contains($entry['holdRelease'], '..'))) {
+            $p[] = 'holdRelease: must be a release id such as joomla-6.0.4 (the release the tenant is held on)';
         }
         if (!$str($entry['siteName'] ?? null, 200)) {
             $p[] = 'siteName: is required (1 to 200 characters)';

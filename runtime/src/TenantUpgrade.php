@@ -67,6 +67,10 @@ final class TenantUpgrade
         if (($entry['state'] ?? '') !== 'ready') {
             throw new UserError("tenant $tenant is not ready (state " . ($entry['state'] ?? '?') . '): nothing to upgrade', ExitCode::NOT_READY);
         }
+        $hold = $entry['holdRelease'] ?? null;
+        if (is_string($hold) && $hold !== $to) {
+            throw new UserError("tenant $tenant is held on $hold (its tenant YAML's joomlaRelease): it is moved to no other release", ExitCode::REFUSED);
+        }
         $from = $this->releases->idOf($entry) ?? throw new UserError("tenant $tenant has no release", ExitCode::NOT_READY);
         $report['from'] = $from;
         if ($from === $to) {

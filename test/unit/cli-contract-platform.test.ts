@@ -46,12 +46,12 @@ describe("server CLI contract: platform stack", () => {
         const found = invocations(registered, CLI_PATH).map((i) => `${i.where}: ${i.args.join(" ")}`);
         const rel = `${ROOT}/root/srv/mokowaas/releases/joomla-6.0.4`;
         expect(found).toEqual([
-            `prod-runtime-install.create: release bootstrap $(readlink ${ROOT}/root/srv/mokowaas/current)`,
+            "prod-runtime-install.create: release bootstrap --all",
             "prod-runtime-install.create: registry rebuild",
             `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --borg-repo ${ROOT}/borg --web-url https://127.0.0.1:8443`,
             `prod-joomla-release.create: release bootstrap ${rel}`,
-            "prod-joomla-release.create: backup --all --tag pre-joomla-6.0.4",
             `prod-joomla-release.create: blueprint create --release ${rel}.dist`,
+            "prod-joomla-release.create: upgrade --all --release joomla-6.0.4 --concurrency 1 --canary 1 --max-failures 0",
             "prod-joomla-release.create: migrate --all",
             "prod-timers.create: backup --all",
             "prod-timers.create: prune --all",

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crossFileProblems, formatProblem, loadTenants, parseTenant } from "../../components/tenant-spec";
+import { registryEntry } from "../../components/tenant";
 import { PROJECT_DIR } from "./helpers/stack-config";
 
 const run = promisify(execFile);
@@ -121,6 +122,15 @@ describe("tenant spec rules", () => {
         expect(crossFileProblems([b, a]).map(formatProblem)).toEqual([
             't/bb.yaml: domains: host "dev.shop.example.com" already belongs to tenant "aa" (t/aa.yaml): a host may belong to one tenant only',
         ]);
+    });
+
+    it("holds a tenant on a Joomla release (joomlaRelease -> the entry's holdRelease) and names a malformed one", () => {
+        const held = parseTenant("t/aa.yaml", `joomlaRelease: "6.0.4"\n${tenant("shop.example.com")}`).spec!;
+        expect(registryEntry(held, { mysqlHost: "127.0.0.1", mysqlPort: 3306 }, { dbPassword: "p", joomlaSecret: "s" }).holdRelease).toBe("joomla-6.0.4");
+        const follows = parseTenant("t/aa.yaml", tenant("shop.example.com")).spec!;
+        expect("holdRelease" in registryEntry(follows, { mysqlHost: "127.0.0.1", mysqlPort: 3306 }, { dbPassword: "p", joomlaSecret: "s" })).toBe(false);
+        expect(parseTenant("t/aa.yaml", `joomlaRelease: "6.x"\n${tenant("shop.example.com")}`).problems.map(formatProblem))
+            .toEqual(["t/aa.yaml: joomlaRelease: must be a Joomla version such as 6.0.4"]);
     });
 
     it("refuses the same host twice in one file", () => {

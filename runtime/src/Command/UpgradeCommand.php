@@ -37,7 +37,8 @@ final class UpgradeCommand extends Command
             . "  (default 1); once more than M (default 0) have failed, no further tenant is started (reported not-started).\n"
             . "  A summary follows; exit 0 all upgraded, 1 any failed or not started, 8 any rollback failed.\n"
             . "exit codes: 0 upgraded (or already on ID), 1 failed and rolled back (serving on its old release), 2 usage,\n"
-            . "  3 not a release id, 4 tenant not ready or release not laid down, 5 locked, 7 skipped: the archive failed,\n"
+            . "  3 not a release id, 4 tenant not ready or release not laid down, 5 locked, 6 the tenant is held on another\n"
+            . "  release (its entry's holdRelease, from the tenant YAML's joomlaRelease; --all reports it `held`), 7 skipped: the archive failed,\n"
             . "  nothing changed, 8 failed and the rollback failed too (the tenant stays in maintenance; run it again)";
     }
 
@@ -104,6 +105,8 @@ final class UpgradeCommand extends Command
             }
             if ($releases->idOf($entry) === $release) {
                 $reports[$t] = ['tenant' => $t, 'status' => 'up-to-date', 'to' => $release];
+            } elseif (is_string($entry['holdRelease'] ?? null) && $entry['holdRelease'] !== $release) {
+                $reports[$t] = ['tenant' => $t, 'status' => 'held', 'release' => $releases->idOf($entry), 'holdRelease' => $entry['holdRelease']];
             } elseif (($entry['state'] ?? '') !== 'ready') {
                 $reports[$t] = ['tenant' => $t, 'status' => 'not-ready', 'state' => $entry['state'] ?? null];
             } else {
