@@ -128,6 +128,10 @@ final class Releases
             if ($users !== []) {
                 throw new UserError("release $id is used by " . implode(', ', $users) . ': upgrade them to another release first (`mokowaas upgrade <tenant> --release <id>`)', ExitCode::REFUSED);
             }
+            // Every pool's prepended file is reached through `current` (TenantPool), which PHP's
+            // realpath cache may still resolve to this release for a while after `current` moved on:
+            // the FPM master's reload gives every worker a fresh cache before the folder goes.
+            (new TenantPool($this->paths, PlatformConfig::load($this->paths)))->reload();
             // Renamed first: a release folder is there whole or not at all.
             $gone = $this->paths->releases() . "/.$id.removing-" . bin2hex(random_bytes(4));
             if (!rename($dir, $gone)) {

@@ -248,7 +248,9 @@ final class TenantUpgrade
             if ($r['status'] === 200 && $ok($r['body'])) {
                 return;
             }
-            $last = $r['status'] === 0 ? "no answer ({$r['error']})" : "HTTP {$r['status']}" . ($r['status'] === 200 ? " without $what" : '');
+            $text = trim((string) preg_replace('/\s+/', ' ', strip_tags((string) preg_replace('~<(script|style)\b.*?</\1>~is', '', $r['body']))));
+            $last = $r['status'] === 0 ? "no answer ({$r['error']})"
+                : "HTTP {$r['status']}" . ($r['status'] === 200 ? " without $what" : '') . ($text !== '' ? ': ' . mb_strimwidth($text, 0, 300, '...') : '');
             if ($r['status'] !== 503 && $r['status'] !== 0) {
                 break;
             }
