@@ -16,7 +16,7 @@ import { mokowaasPrefix } from "./server-paths";
 import { type ServerHandle, digitaloceanServer, existingServer, hetznerServer } from "./servers";
 import { borgPassphraseStep } from "./steps/borg-passphrase";
 import { caddyStep } from "./steps/caddy";
-import { joomlaReleaseStep } from "./steps/joomla-release";
+import { fleetUpgradeSummary, joomlaReleaseStep } from "./steps/joomla-release";
 import { mysqlAdminStep } from "./steps/mysql-admin";
 import { phpFpmStep } from "./steps/php-fpm";
 import { platformInitStep } from "./steps/platform-init";
@@ -94,6 +94,7 @@ export class Platform extends pulumi.ComponentResource {
             // Tenants use the platform only once its release and services are in place.
             mokowaas: pulumi.all(services.map((r) => r.id)).apply(() => mokowaasPrefix(c)),
             joomlaVersion: c.joomla.version,
+            joomlaUpgrade: joomla.stdout.apply((out) => fleetUpgradeSummary(out ?? "")),
         };
         this.registerOutputs(this.outputs);
     }

@@ -61,6 +61,11 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
     ].join("\n");
 }
 
+/** The summary line `mokowaas upgrade --all` prints last (a platform output the fleet shows), "" when there is none. */
+export function fleetUpgradeSummary(stdout: string): string {
+    return stdout.split("\n").reverse().find((l) => l.startsWith("upgrade to ")) ?? "";
+}
+
 /** Reruns when the release or the runtime (its bootstrap files, its migrations) changes. */
 export function joomlaReleaseStep(server: PlatformServer, dependsOn: pulumi.Resource[]): command.remote.Command {
     const c = server.config;

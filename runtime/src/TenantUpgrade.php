@@ -239,11 +239,15 @@ final class TenantUpgrade
         }
     }
 
-    /** GET until 200 with what $ok looks for (a pool that was just reloaded may answer 503 for a moment). */
+    /**
+     * GET until 200 with what $ok looks for, for about 3 s: the registry's files that just changed
+     * reach PHP-FPM's workers within opcache's 1 s revalidation (a worker may answer from the old
+     * state meanwhile), and a pool that was just reloaded answers 503 for a moment.
+     */
     private function expectPage(string $host, string $path, callable $ok, string $what): void
     {
         $last = '';
-        for ($try = 0; $try < 5; $try++) {
+        for ($try = 0; $try < 7; $try++) {
             $r = LocalWeb::get($this->config, $host, $path, 30, 'mokowaas-upgrade');
             if ($r['status'] === 200 && $ok($r['body'])) {
                 return;
@@ -251,9 +255,6 @@ final class TenantUpgrade
             $text = trim((string) preg_replace('/\s+/', ' ', strip_tags((string) preg_replace('~<(script|style)\b.*?</\1>~is', '', $r['body']))));
             $last = $r['status'] === 0 ? "no answer ({$r['error']})"
                 : "HTTP {$r['status']}" . ($r['status'] === 200 ? " without $what" : '') . ($text !== '' ? ': ' . mb_strimwidth($text, 0, 300, '...') : '');
-            if ($r['status'] !== 503 && $r['status'] !== 0) {
-                break;
-            }
             usleep(500_000);
         }
         throw new \RuntimeException("https://$host$path: $last");

@@ -15,7 +15,7 @@ import { httpsGet } from "../../devenv/caddy";
 import { adminConnection, type MySqlInfo } from "../../devenv/mysql";
 import { writePassphrase } from "../../devenv/borg";
 import { check, makeTraversable, mokowaas, mokowaasAsync } from "../../devenv/server-cli";
-import { addJoomlaTenant, platformInit, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
+import { addJoomlaTenant, platformInit, putEntry, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
 import { joomlaRelease } from "../harness/joomla-package";
 
 const TENANTS = ["alpha", "beta", "gamma"] as const;
@@ -199,7 +199,7 @@ describe("6.0.3 -> 6.0.4 -> 6.1.0", () => {
         expect(upgrade("alpha", "joomla-6.0.4")).toMatchObject({ status: 0, report: { status: "up-to-date" } });
     }, 600_000);
 
-    test("to 6.1.0: hosts answer 503 maintenance only while the database is updated; a damaged tenant rolls back and serves its article", async () => {
+    test("to 6.1.0: hosts answer 503 maintenance only while the database is updated; a held tenant stays; the fleet run stops at a damaged tenant, which rolls back and serves its article", async () => {
         // gamma's #__content_types loses a column that 6.1.0-2026-03-10.sql inserts into.
         await sql(FAILING, `ALTER TABLE ${entries[FAILING].db.prefix}content_types DROP COLUMN router`);
         // Watch alpha's dev host while it upgrades: it must answer 503 "maintenance" at some point, never a PHP error.
@@ -223,11 +223,20 @@ describe("6.0.3 -> 6.0.4 -> 6.1.0", () => {
         expect([...seen].every((s) => s === 200 || s === 5031), [...seen].join(",")).toBe(true);
         expect(seen.has(5031)).toBe(true);
 
-        const beta = upgrade("beta", "joomla-6.1.0");
-        expect(beta.status, beta.why).toBe(0);
+        // A tenant held on 6.0.4 by its YAML (the entry's holdRelease) is moved nowhere else.
+        check(putEntry(plane.root, { ...entries.beta, holdRelease: "joomla-6.0.4" }), "hold beta");
+        const held = upgrade("beta", "joomla-6.1.0");
+        expect(held.status, held.why).toBe(6);
+        expect(held.why).toContain("held on joomla-6.0.4");
+        check(putEntry(plane.root, entries.beta), "release beta");
 
-        const failed = upgrade(FAILING, "joomla-6.1.0");
-        expect(failed.status, failed.why).toBe(1);
+        // The rest as the platform stack moves a fleet: beta the canary, then gamma; gamma fails, so the run stops there.
+        const fleet = mokowaas(plane.root, ["upgrade", "--all", "--release", "joomla-6.1.0", "--canary", "1", "--max-failures", "0", "--json"]);
+        expect(fleet.status, fleet.stdout + fleet.stderr).toBe(1);
+        const summary = JSON.parse(fleet.stdout);
+        expect(summary).toMatchObject({ release: "joomla-6.1.0", stopped: true, summary: { "up-to-date": 1, upgraded: 1, "rolled-back": 1 } });
+        expect(summary.maintenanceSeconds.max).toBeGreaterThan(0);
+        const failed = { report: summary.tenants.find((r: any) => r.tenant === FAILING) };
         expect(failed.report).toMatchObject({ status: "rolled-back", step: "database", from: "joomla-6.0.4", servingAgain: true });
         expect(failed.report.error).toContain("6.1.0-2026-03-10.sql");
         expect(failed.report.error).toMatch(/router/);

@@ -15,7 +15,7 @@ import { type PlatformConfig, parsePlatformConfig } from "../../infra/config";
 import { mokowaasPrefix, runtimePaths } from "../../infra/server-paths";
 import { borgPassphraseScript } from "../../infra/steps/borg-passphrase";
 import { caddyInstallScript } from "../../infra/steps/caddy";
-import { joomlaReleaseScript } from "../../infra/steps/joomla-release";
+import { fleetUpgradeSummary, joomlaReleaseScript } from "../../infra/steps/joomla-release";
 import { mysqlAdminCreateScript } from "../../infra/steps/mysql-admin";
 import { phpFpmInstallScript } from "../../infra/steps/php-fpm";
 import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../../infra/steps/runtime";
@@ -185,6 +185,12 @@ describe("Joomla release", () => {
         expect(fs.readlinkSync(current())).toBe(rel);
         expect(fs.existsSync(`${releases()}/joomla-6.0.4/index.php`)).toBe(true);
         expect(calls()).toEqual([`release bootstrap ${rel}`, `blueprint create --release ${rel}.dist`, "upgrade --all --release joomla-6.0.5 --concurrency 1 --canary 1 --max-failures 0", "migrate --all"]);
+    });
+
+    it("finds the fleet upgrade's summary line in the step's output (the platform's joomlaUpgrade output)", () => {
+        expect(fleetUpgradeSummary("cone: upgraded joomla-6.0.4 -> joomla-6.1.0\nupgrade to joomla-6.1.0: 1 upgraded in 7.1 s\nctwo: database up to date\n"))
+            .toBe("upgrade to joomla-6.1.0: 1 upgraded in 7.1 s");
+        expect(fleetUpgradeSummary("release: bootstrap installed\n")).toBe("");
     });
 
     it("re-runs without downloading again when the release is already current (upgrade --all finds nothing to move)", () => {

@@ -29,6 +29,7 @@ export function platformExports(overrides: Partial<PlatformExports> = {}): Platf
         borgPassphrase: BORG_PASSPHRASE,
         mokowaas: "env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas",
         joomlaVersion: "6.0.4",
+        joomlaUpgrade: "",
         ...overrides,
     };
 }
