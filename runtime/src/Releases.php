@@ -131,7 +131,14 @@ final class Releases
             // Every pool's prepended file is reached through `current` (TenantPool), which PHP's
             // realpath cache may still resolve to this release for a while after `current` moved on:
             // the FPM master's reload gives every worker a fresh cache before the folder goes.
-            (new TenantPool($this->paths, PlatformConfig::load($this->paths)))->reload();
+            try {
+                (new TenantPool($this->paths, PlatformConfig::load($this->paths)))->reload();
+            } catch (UserError $e) {
+                // A master that is not running holds no stale cache.
+                if ($e->getCode() !== ExitCode::NOT_READY) {
+                    throw $e;
+                }
+            }
             // Renamed first: a release folder is there whole or not at all.
             $gone = $this->paths->releases() . "/.$id.removing-" . bin2hex(random_bytes(4));
             if (!rename($dir, $gone)) {
