@@ -41,10 +41,12 @@ export interface PlatformExports {
     borgPassphrase: string;
     /** Command prefix that runs the server CLI, e.g. `sudo env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas`. */
     mokowaas: string;
-    /** Joomla release being served. */
+    /** Joomla release new tenants get and the fleet was moved to. */
     joomlaVersion: string;
     /** Names of the extensions its releases offer tenants (mokowaas:extensions). */
     extensions: string[];
+    /** The last fleet upgrade's summary (`mokowaas upgrade --all`): e.g. "upgrade to joomla-6.1.0: 3 upgraded in 41.2 s"; "" when none ran. */
+    joomlaUpgrade: string;
 }
 
 /** A platform as a tenant stack uses it: plain facts known at preview, secrets as secret outputs. */

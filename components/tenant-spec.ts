@@ -100,6 +100,11 @@ export const TenantFile = z.strictObject({
         .default([])
         .refine((names) => new Set(names).size === names.length, "names an extension more than once")
         .describe("Extensions of the platform (its stack's mokowaas:extensions) installed in this tenant's database; removing one uninstalls it here (docs/extensions.md)."),
+    joomlaRelease: z
+        .string()
+        .regex(/^\d+\.\d+\.\d+(-[A-Za-z0-9.]+)?$/, "must be a Joomla version such as 6.0.4")
+        .optional()
+        .describe("Hold this tenant on that Joomla release: the platform's fleet upgrade passes it by (unset: it follows the platform's joomla.version)."),
 });
 export type TenantFileInput = z.input<typeof TenantFile>;
 
@@ -119,6 +124,8 @@ export interface TenantSpec {
     limits: TenantLimits;
     /** Platform extensions this tenant uses (docs/extensions.md). */
     extensions: string[];
+    /** The Joomla version the tenant is held on (the fleet upgrade passes it by), or undefined: it follows the platform. */
+    joomlaRelease?: string;
     /** MySQL database and user name (hyphens become underscores; names hold no underscore, so this is one-to-one). */
     database: string;
 }
@@ -198,6 +205,7 @@ export function parseTenant(file: string, text: string): { spec?: TenantSpec; pr
         backup: f.backup,
         limits: f.limits,
         extensions: f.extensions,
+        ...(f.joomlaRelease !== undefined ? { joomlaRelease: f.joomlaRelease } : {}),
         database: databaseName(name),
     };
     if (f.domains.dev === undefined) {

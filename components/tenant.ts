@@ -50,6 +50,8 @@ export interface RegistryEntry {
     limits: Record<string, number>;
     /** Platform extensions installed in the tenant's database (docs/extensions.md); absent: none. */
     extensions?: string[];
+    /** The release the tenant is held on (`joomla-<version>`): `mokowaas upgrade` moves it nowhere else. */
+    holdRelease?: string;
 }
 
 export function registryEntry(
@@ -77,6 +79,7 @@ export function registryEntry(
         limits: { ...spec.limits },
         // Only when it lists some: an entry without the key has none (and existing tenants' entries stay as they were).
         ...(spec.extensions.length > 0 ? { extensions: [...spec.extensions] } : {}),
+        ...(spec.joomlaRelease !== undefined ? { holdRelease: `joomla-${spec.joomlaRelease}` } : {}),
     };
 }
 

@@ -243,6 +243,14 @@ export const PlatformConfigSchema = z
             /** The package's checksum: sha256, or sha512 where that is what is published. */
             sha256: sha256.optional(),
             sha512: sha512.optional(),
+            /** How `pulumi up` moves the tenants to a new version (`mokowaas upgrade --all`). */
+            upgrade: z
+                .strictObject({
+                    concurrency: z.number().int().min(1).max(32).default(1),
+                    canary: z.number().int().min(0).default(1),
+                    maxFailures: z.number().int().min(0).default(0),
+                })
+                .default({ concurrency: 1, canary: 1, maxFailures: 0 }),
         }),
     })
     .superRefine((c, ctx) => {

@@ -17,7 +17,7 @@ import { type ServerHandle, digitaloceanServer, existingServer, hetznerServer } 
 import { borgPassphraseStep } from "./steps/borg-passphrase";
 import { borgSshKeyStep } from "./steps/borg-ssh-key";
 import { caddyStep } from "./steps/caddy";
-import { joomlaReleaseStep } from "./steps/joomla-release";
+import { fleetUpgradeSummary, joomlaReleaseStep } from "./steps/joomla-release";
 import { mysqlAdminStep } from "./steps/mysql-admin";
 import { phpFpmStep } from "./steps/php-fpm";
 import { platformInitStep } from "./steps/platform-init";
@@ -98,6 +98,7 @@ export class Platform extends pulumi.ComponentResource {
             mokowaas: pulumi.all(services.map((r) => r.id)).apply(() => mokowaasPrefix(c)),
             joomlaVersion: c.joomla.version,
             extensions: c.extensions.map((e) => e.name),
+            joomlaUpgrade: joomla.stdout.apply((out) => fleetUpgradeSummary(out ?? "")),
         };
         this.registerOutputs(this.outputs);
     }

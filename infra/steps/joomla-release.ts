@@ -1,4 +1,4 @@
-/** Step 6: the pinned Joomla release, served, with its blueprint and every tenant migrated. */
+/** Step 6: the pinned Joomla release, laid down beside the others, with its blueprint, and every tenant moved to it. */
 import { createHash } from "node:crypto";
 import type * as command from "@pulumi/command";
 import type * as pulumi from "@pulumi/pulumi";
@@ -10,9 +10,12 @@ import { RUNTIME_DIR } from "./runtime";
 import type { PlatformServer } from "./server";
 
 /**
- * Installs the pinned Joomla release: download, verify its checksum, unpack beside the old release,
- * install the bootstrap files, back every tenant up, flip `current`, rebuild the blueprint and
- * migrate every tenant. The package is unpacked twice: `<rel>.dist` as published (the blueprint's
+ * Installs the pinned Joomla release: download, verify its checksum, unpack beside the old releases,
+ * install the bootstrap files, flip `current` (new tenants are pinned to it), rebuild the blueprint,
+ * then move the tenants to it one by one (`upgrade --all`: each with its own pre-upgrade archive,
+ * maintenance window, verification and rollback; canary first, stopped after too many failures)
+ * and migrate every tenant on its own release (a tenant held back or rolled back keeps its release).
+ * A tenant that failed fails the step, after the others ran. The package is unpacked twice: `<rel>.dist` as published (the blueprint's
  * source: `blueprint create` runs its installer in a copy) and `<rel>` without installation/
  * (served; `release bootstrap` refuses a release that still has an installer). A release folder
  * is only ever complete (unpacked under .partial, then renamed).
@@ -23,6 +26,7 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
     const moko = (...args: string[]) => mokowaasCommand(mokowaasPrefix(c), ...args);
     const { releases, current } = serverPaths(c);
     const rel = `${releases}/${releaseName(c)}`;
+    const u = c.joomla.upgrade;
     // The package as published does not depend on the extensions: one per Joomla version.
     const dist = `${releases}/joomla-${c.joomla.version}.dist`;
     const [tool, sum] = c.joomla.sha256 ? ["sha256sum", c.joomla.sha256] : ["sha512sum", c.joomla.sha512 ?? ""];
@@ -59,12 +63,14 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
         "fi",
         moko("release", "bootstrap", rel),
         `if [ "$(readlink ${q(current)} 2>/dev/null || true)" != ${q(rel)} ]; then`,
-        `  if [ -e ${q(current)} ]; then ${moko("backup", "--all", "--tag", `pre-joomla-${c.joomla.version}`)}; fi`,
         `  ${s}ln -sfn ${q(rel)} ${q(current + ".new")}`,
         `  ${s}mv -T ${q(current + ".new")} ${q(current)}`,
         "fi",
         moko("blueprint", "create", "--release", dist),
+        "status=0",
+        `${moko("upgrade", "--all", "--release", releaseName(c), "--concurrency", String(u.concurrency), "--canary", String(u.canary), "--max-failures", String(u.maxFailures))} || status=$?`,
         moko("migrate", "--all"),
+        'exit "$status"',
     ].join("\n");
 }
 
@@ -73,10 +79,15 @@ export function joomlaReleaseScript(c: PlatformConfig): string {
  * digest of the extension set (names and package checksums). A release never changes once laid
  * down: another extension set, or another version of one package, is another release.
  */
-export function releaseName(c: Pick<PlatformConfig, "joomla" | "extensions">): string {
+export function releaseName(c: { joomla: Pick<PlatformConfig["joomla"], "version">; extensions: PlatformConfig["extensions"] }): string {
     if (c.extensions.length === 0) return `joomla-${c.joomla.version}`;
     const set = [...c.extensions].sort((a, b) => a.name.localeCompare(b.name)).map((e) => `${e.name}=${e.sha512}`).join("\n");
     return `joomla-${c.joomla.version}-x${createHash("sha256").update(set).digest("hex").slice(0, 12)}`;
+}
+
+/** The summary line `mokowaas upgrade --all` prints last (a platform output the fleet shows), "" when there is none. */
+export function fleetUpgradeSummary(stdout: string): string {
+    return stdout.split("\n").reverse().find((l) => l.startsWith("upgrade to ")) ?? "";
 }
 
 /** Reruns when the release or the runtime (its bootstrap files, its migrations) changes. */

@@ -1,6 +1,6 @@
 /**
  * Step 3: the data plane (runtime/) on the server: staged, copied, then swapped in. On an
- * upgraded server the install also re-bootstraps the served release and rebuilds the registry
+ * upgraded server the install also re-bootstraps every release and rebuilds the registry
  * with the new runtime.
  */
 import * as path from "node:path";
@@ -46,10 +46,10 @@ export function runtimeInstallScript(c: PlatformConfig): string {
         `if [ -e ${q(p.dir)} ]; then ${s}mv ${q(p.dir)} ${q(p.dir + ".old")}; fi`,
         `${s}mv ${q(p.dir + ".new")} ${q(p.dir)}`,
         `${s}rm -rf ${q(p.dir + ".old")} ${q(p.staging)}`,
-        // The served release holds copies of the bootstrap files and the registry holds compiled
-        // files: on an upgraded server both must come from the new runtime (a first install has
-        // neither yet; the release step bootstraps it).
-        `if [ -L ${q(current)} ]; then ${mokowaasPrefix(c)} release bootstrap "$(readlink ${q(current)})"; fi`,
+        // Every release (tenants are pinned to theirs, side by side) holds copies of the bootstrap
+        // files and the registry holds compiled files: on an upgraded server both must come from
+        // the new runtime (a first install has neither yet; the release step bootstraps it).
+        `if [ -L ${q(current)} ]; then ${mokowaasCommand(mokowaasPrefix(c), "release", "bootstrap", "--all")}; fi`,
         `if ${s}test -f ${q(platformConfig)}; then ${mokowaasCommand(mokowaasPrefix(c), "registry", "rebuild")}; fi`,
     ].join("\n");
 }

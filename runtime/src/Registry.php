@@ -26,7 +26,8 @@ use MokoWaaS\Cli\UserError;
  */
 final class Registry
 {
-    public const STATES = ['provisioning', 'ready', 'offboarding'];
+    /** maintenance: an upgrade is under way (`mokowaas upgrade`); its hosts answer 503 "maintenance". */
+    public const STATES = ['provisioning', 'ready', 'offboarding', 'maintenance'];
     /** runtime/rules.json's tenant name, shared with the control plane and the release's Tenant. */
     public const TENANT_NAME = Rules::TENANT_NAME;
     /**
@@ -40,6 +41,7 @@ final class Registry
 
 
     private ?TenantPool $pools = null;
+    private ?Releases $releases = null;
 
     public function __construct(private readonly Paths $paths)
     {
@@ -86,6 +88,11 @@ final class Registry
             }
             $old = $this->get($tenant);
             $entry['state'] = $old['state'] ?? 'provisioning';
+            // Server-managed like the state: a new tenant is pinned to `current`, an existing one keeps its release.
+            $release = $old['release'] ?? $this->releases()->currentId();
+            if ($release !== null) {
+                $entry['release'] = $release;
+            }
             $account = $this->account($tenant);
             $this->createFolders($tenant, $account);
             $this->store($entry, $old, $map, $account);
@@ -104,6 +111,7 @@ final class Registry
             if ($old !== null) {
                 $this->syncHostFiles(null, $old, null);
                 $this->syncPoolLinks(null, $old);
+                $this->syncReleaseLinks(null, $old);
             }
             $map = HostMap::load($this->paths->hostMap())->withoutTenant($tenant);
             $this->writeMap($map);
@@ -120,7 +128,29 @@ final class Registry
         });
     }
 
-    /** Sets the server-side state: provisioning, ready, or offboarding (out of the host map). */
+    /**
+     * Pins the tenant to release $id (a folder under releases/; `mokowaas upgrade` checks it is
+     * servable): its served hosts' release links follow at once.
+     */
+    public function setRelease(string $tenant, string $id): void
+    {
+        self::assertTenantName($tenant);
+        $this->releases()->dir($id);
+        $this->withLock(function () use ($tenant, $id): void {
+            $old = $this->get($tenant) ?? throw new UserError("tenant $tenant has no registry entry", ExitCode::NOT_READY);
+            $entry = $old;
+            $entry['release'] = $id;
+            $this->store($entry, $old, HostMap::load($this->paths->hostMap()), $this->account($tenant));
+        });
+    }
+
+    /** Runs $fn holding the registry lock (other classes that must see no registry write meanwhile: `release rm`). */
+    public function locked(callable $fn): void
+    {
+        $this->withLock($fn);
+    }
+
+    /** Sets the server-side state: provisioning, ready, maintenance, or offboarding (out of the host map). */
     public function setState(string $tenant, string $state): void
     {
         self::assertTenantName($tenant);
@@ -191,6 +221,10 @@ final class Registry
                 if ($entry === null) {
                     continue;
                 }
+                // An entry from before release pins is pinned to what serves it today.
+                if (!isset($entry['release']) && ($current = $this->releases()->currentId()) !== null) {
+                    $entry['release'] = $current;
+                }
                 foreach (HostMap::hostsOf($entry) as $host) {
                     $owner = $map->owner($host);
                     if ($owner !== null && $owner !== $tenant) {
@@ -225,8 +259,12 @@ final class Registry
             foreach ($entries as $entry) {
                 $this->syncMediaLinks($entry, $entry);
             }
-            $this->removeOrphanLinks($this->paths->fpmHostLinks(), array_map(static fn (string $h): string => "$h.sock", $served));
+            $this->removeOrphanLinks($this->paths->fpmHostLinks(), array_merge(
+                array_map(static fn (string $h): string => "$h.sock", $served),
+                array_map(static fn (string $h): string => "$h.root", $served),
+            ));
             foreach ($entries as $entry) {
+                $this->syncReleaseLinks($entry, $entry);
                 $this->syncPoolLinks($entry, $entry);
             }
         });
@@ -243,11 +281,13 @@ final class Registry
             return ['(entry): must be a JSON object'];
         }
         $p = [];
-        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup', 'limits', 'extensions'];
+        $allowed = ['tenant', 'hosts', 'online', 'db', 'secret', 'siteName', 'mail', 'comingSoon', 'backup', 'limits', 'extensions', 'holdRelease'];
         foreach (array_diff(array_keys($entry), $allowed) as $key) {
-            $p[] = $key === 'state'
-                ? 'state: is set by the server (`tenant seed`, `offboard`), not by `registry put`'
-                : "$key: unknown field (allowed: " . implode(', ', $allowed) . ')';
+            $p[] = match ($key) {
+                'state' => 'state: is set by the server (`tenant seed`, `offboard`), not by `registry put`',
+                'release' => 'release: is set by the server (`current` for a new tenant, then `mokowaas upgrade`), not by `registry put`',
+                default => "$key: unknown field (allowed: " . implode(', ', $allowed) . ')',
+            };
         }
         $str = static fn (mixed $v, int $max = 255): bool => is_string($v) && $v !== '' && strlen($v) <= $max;
 
@@ -342,6 +382,9 @@ final class Registry
         if (!is_string($entry['secret'] ?? null) || strlen($entry['secret']) < 8 || strlen($entry['secret']) > 1024) {
             $p[] = 'secret: is required (8 to 1024 characters, different for every tenant)';
         }
+        if (array_key_exists('holdRelease', $entry) && (!is_string($entry['holdRelease']) || !preg_match(Releases::ID, $entry['holdRelease']) || str_contains($entry['holdRelease'], '..'))) {
+            $p[] = 'holdRelease: must be a release id such as joomla-6.0.4 (the release the tenant is held on)';
+        }
         if (!$str($entry['siteName'] ?? null, 200)) {
             $p[] = 'siteName: is required (1 to 200 characters)';
         }
@@ -432,7 +475,9 @@ final class Registry
     }
 
     /**
-     * Writes entry, per-host files, pool, host map, media links and pool links, in that order.
+     * Writes entry, per-host files, pool, host map, media links, release links and pool links, in
+     * that order (Caddy sends a host to its pool only once its pool link exists, so its release
+     * link is there first).
      *
      * @param array{name: string, uid: int, gid: int}|null $account the tenant's Unix user (null when not root)
      */
@@ -447,6 +492,7 @@ final class Registry
         }
         $this->writeMap($map->withTenant($entry));
         $this->syncMediaLinks($entry, $old);
+        $this->syncReleaseLinks($entry, $old);
         $this->syncPoolLinks($entry, $old);
     }
 
@@ -527,6 +573,17 @@ final class Registry
             return;
         }
         $this->syncLinks($this->paths->fpmHostLinks(), '.sock', $entry, $old, fn (array $e): string => $this->pools()->socket((string) $e['tenant']));
+    }
+
+    /**
+     * One link per served host, $ROOT/var/lib/mokowaas/fpm-hosts/<host>.root -> the folder of the
+     * release the tenant is pinned to (Releases): Caddy's document root for the host's requests to
+     * its pool (runtime/caddy/Caddyfile), so each tenant runs its own release.
+     */
+    private function syncReleaseLinks(?array $entry, ?array $old): void
+    {
+        $serve = $entry !== null && $this->releases()->idOf($entry) !== null ? $entry : null;
+        $this->syncLinks($this->paths->fpmHostLinks(), '.root', $serve, $old ?? $entry, fn (array $e): string => $this->releases()->dirOf($e));
     }
 
     /**
@@ -702,6 +759,11 @@ final class Registry
     private function account(string $tenant): ?array
     {
         return posix_geteuid() === 0 ? (new TenantAccount($this->paths))->ensure($tenant) : null;
+    }
+
+    private function releases(): Releases
+    {
+        return $this->releases ??= new Releases($this->paths);
     }
 
     private function pools(): TenantPool

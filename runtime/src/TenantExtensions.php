@@ -34,7 +34,7 @@ final class TenantExtensions
     {
         $tenant = (string) $entry['tenant'];
         $wanted = array_values($entry['extensions'] ?? []);
-        $release = $this->paths->current();
+        $release = (new Releases($this->paths))->dirOf($entry);
         $script = "$release/mokowaas/extensions.php";
         if (ReleaseExtensions::offered($release) === [] && $wanted === []) {
             return ['installed' => [], 'uninstalled' => [], 'unchanged' => []];
@@ -43,7 +43,7 @@ final class TenantExtensions
             throw new UserError("tenant $tenant: $problem", ExitCode::INVALID_INPUT);
         }
         if (!is_file($script)) {
-            throw new UserError("the served release has no $script: run `mokowaas release bootstrap` on it", ExitCode::NOT_READY);
+            throw new UserError("the tenant's release has no $script: run `mokowaas release bootstrap` on it", ExitCode::NOT_READY);
         }
         $lock = Lock::tenant($this->paths, $tenant, $lockWait);
         $archive = null;
@@ -58,8 +58,8 @@ final class TenantExtensions
             if ($remove !== []) {
                 $archive = (new TenantArchive($this->paths, PlatformConfig::load($this->paths)))->backup($tenant, 'pre-extension-removal', $entry);
             }
-            $run = TenantProcess::prepare($this->paths, $tenant, [PHP_BINARY, $script]);
-            $p = proc_open($run['cmd'], [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $run['cwd'], $run['env']);
+            [$cmd, $env, $cwd] = TenantProcess::prepare($this->paths, $tenant, [$script]);
+            $p = proc_open($cmd, [0 => ['pipe', 'r'], 1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, $cwd, $env);
             if (!is_resource($p)) {
                 throw new \RuntimeException("cannot start $script");
             }
@@ -92,7 +92,7 @@ final class TenantExtensions
      */
     private function installed(array $entry): array
     {
-        $offered = ReleaseExtensions::offered($this->paths->current());
+        $offered = ReleaseExtensions::offered((new Releases($this->paths))->dirOf($entry));
         if ($offered === []) {
             return [];
         }

@@ -180,6 +180,11 @@ export function tlsHandshake(caddy: Caddy, sni: string): Promise<string> {
     });
 }
 
+/** Pins a tenant to another release (a folder under releases/), as `mokowaas upgrade` does, without its other steps. */
+export function setRelease(root: string, tenant: string, release: string): void {
+    check(php(root, `(new MokoWaaS\\Registry(MokoWaaS\\Paths::fromEnv()))->setRelease(${JSON.stringify(tenant)}, ${JSON.stringify(release)});`), `setRelease ${tenant} ${release}`);
+}
+
 /**
  * Sends `rawHost` byte for byte as the Host header (node's http client refuses control characters)
  * over TLS with SNI `sni`; returns the status code, or 0 when the server closed without answering.

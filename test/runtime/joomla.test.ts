@@ -15,7 +15,7 @@ import { httpsGet } from "../../devenv/caddy";
 import { adminConnection } from "../../devenv/mysql";
 import { check, makeTraversable, mokowaas } from "../../devenv/server-cli";
 import { phpBin } from "../../devenv/toolchain";
-import { addJoomlaTenant, putEntry, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
+import { addJoomlaTenant, putEntry, setRelease, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
 import { JoomlaBrowser, formFields, formToken, scriptToken, titleOf } from "../harness/joomla-browser";
 import { eventually } from "../harness/eventually";
 import { joomlaRelease } from "../harness/joomla-package";
@@ -178,7 +178,7 @@ describe("administrator", () => {
         check(putEntry(plane.root, tenants.beta.entry), "put beta");
         expect((await httpsGet(plane.caddy, "dev.beta.example.com")).body).toContain("Beta Bakery and Sons");
 
-        // A new release (laid beside, bootstrapped, `current` flipped, PHP-FPM reloaded) serves them too.
+        // A new release (laid beside, bootstrapped, `current` flipped, PHP-FPM reloaded, the tenant pinned to it) serves them too.
         const srv = path.join(plane.root, "srv/mokowaas");
         const next = path.join(srv, "releases", "joomla-6.0.4-next");
         joomlaRelease("6.0.4", next, { installer: false });
@@ -187,6 +187,7 @@ describe("administrator", () => {
         const flip = (to: string) => {
             fs.symlinkSync(`releases/${to}`, path.join(srv, "current.new"));
             fs.renameSync(path.join(srv, "current.new"), path.join(srv, "current"));
+            setRelease(plane.root, "beta", to);
             process.kill(plane.fpm.pid, "SIGUSR2");
         };
         flip("joomla-6.0.4-next");

@@ -52,15 +52,15 @@ describe("server CLI contract: platform stack", () => {
     it("finds every call: runtime refresh, setup steps, release upgrade and the timers", () => {
         const found = invocations(registered, CLI_PATH).map((i) => `${i.where}: ${i.args.join(" ")}`);
         const releases = `${ROOT}/root/srv/mokowaas/releases`;
-        const rel = `${releases}/${releaseName({ joomla: { version: "6.0.4", url: "", sha512: "" }, extensions: [{ name: "probe", url: "", sha512: SHA512 }] })}`;
+        const rel = `${releases}/${releaseName({ joomla: { version: "6.0.4" }, extensions: [{ name: "probe", url: "", sha512: SHA512 }] })}`;
         expect(found).toEqual([
-            `prod-runtime-install.create: release bootstrap $(readlink ${ROOT}/root/srv/mokowaas/current)`,
+            "prod-runtime-install.create: release bootstrap --all",
             "prod-runtime-install.create: registry rebuild",
             `prod-platform-init.create: platform init --mysql-host 127.0.0.1 --mysql-port 3306 --mysql-user mokowaas_admin --php-user www-data --fpm-binary /usr/sbin/php-fpm8.3 --fpm-config /etc/php/8.3/fpm/php-fpm.conf --fpm-pid-file /run/php/php8.3-fpm.pid --fpm-socket-dir /run/php --web-group caddy --borg-repo ssh://borg@backup.example.net:23/./mokowaas --borg-ssh-key ${ROOT}/root/etc/mokowaas/borg.ssh-key --borg-host-key ${BACKUP_HOST_KEY} --drill-max-age-hours 192 --web-url https://127.0.0.1:8443 --cert-new-per-3h 100 --cert-new-per-domain-week 40`,
             `prod-joomla-release.create: release extensions ${rel}.partial --dist ${releases}/joomla-6.0.4.dist --package probe=${SHA512}:$tmp/ext-0`,
             `prod-joomla-release.create: release bootstrap ${rel}`,
-            "prod-joomla-release.create: backup --all --tag pre-joomla-6.0.4",
             `prod-joomla-release.create: blueprint create --release ${releases}/joomla-6.0.4.dist`,
+            `prod-joomla-release.create: upgrade --all --release ${path.basename(rel)} --concurrency 1 --canary 1 --max-failures 0`,
             "prod-joomla-release.create: migrate --all",
             "prod-timers.create: backup --all",
             "prod-timers.create: prune --all",

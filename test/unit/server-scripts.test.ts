@@ -16,7 +16,7 @@ import { mokowaasPrefix, runtimePaths } from "../../infra/server-paths";
 import { borgPassphraseScript } from "../../infra/steps/borg-passphrase";
 import { borgSshKeyScript } from "../../infra/steps/borg-ssh-key";
 import { caddyInstallScript } from "../../infra/steps/caddy";
-import { joomlaReleaseScript, releaseName } from "../../infra/steps/joomla-release";
+import { fleetUpgradeSummary, joomlaReleaseScript, releaseName } from "../../infra/steps/joomla-release";
 import { mysqlAdminCreateScript } from "../../infra/steps/mysql-admin";
 import { phpFpmInstallScript } from "../../infra/steps/php-fpm";
 import { RUNTIME_DIR, runtimeInstallScript, runtimeStageScript } from "../../infra/steps/runtime";
@@ -112,7 +112,7 @@ describe("runtime install", () => {
         expect(fs.statSync(p.cli).mode & 0o022).toBe(0);
     });
 
-    it("on an upgraded server, re-bootstraps the served release and rebuilds the registry with the new runtime", () => {
+    it("on an upgraded server, re-bootstraps every release and rebuilds the registry with the new runtime", () => {
         const c = config({ version: "6.0.4", ...makePackage("6.0.4") });
         const p = runtimePaths(c);
         const root = path.join(tmp, "root");
@@ -129,7 +129,7 @@ describe("runtime install", () => {
             const r = sh(runtimeInstallScript(c));
             expect(r.stderr).toBe("");
             expect(r.status).toBe(0);
-            expect(calls()).toEqual([`release bootstrap ${rel}`, "registry rebuild"]);
+            expect(calls()).toEqual(["release bootstrap --all", "registry rebuild"]);
         } finally {
             fs.rmSync(path.join(root, "srv/mokowaas/current"));
             fs.rmSync(rel, { recursive: true });
@@ -163,7 +163,7 @@ describe("Joomla release", () => {
         expect(fs.existsSync(`${rel}/installation`)).toBe(false);
         expect(fs.existsSync(`${rel}.dist/installation/joomla.php`)).toBe(true);
         expect(fs.readlinkSync(current())).toBe(rel);
-        expect(calls()).toEqual([`release bootstrap ${rel}`, `blueprint create --release ${rel}.dist`, "migrate --all"]);
+        expect(calls()).toEqual([`release bootstrap ${rel}`, `blueprint create --release ${rel}.dist`, "upgrade --all --release joomla-6.0.4 --concurrency 1 --canary 1 --max-failures 0", "migrate --all"]);
         expect(mokowaasPrefix(c)).toBe(`env MOKOWAAS_ROOT=${tmp}/root ${tmp}/fake-php ${tmp}/opt/runtime/bin/mokowaas`);
     });
 
@@ -179,21 +179,27 @@ describe("Joomla release", () => {
         expect(calls()).toEqual([]);
     });
 
-    it("upgrades beside the old release, backing every tenant up before current flips", () => {
+    it("upgrades beside the old release: current flips for new tenants, then every tenant is moved with its own archive", () => {
         fs.rmSync(path.join(tmp, "calls.log"), { force: true });
         const r = sh(joomlaReleaseScript(config({ version: "6.0.5", ...makePackage("6.0.5") })));
         expect(r.status).toBe(0);
         const rel = `${releases()}/joomla-6.0.5`;
         expect(fs.readlinkSync(current())).toBe(rel);
         expect(fs.existsSync(`${releases()}/joomla-6.0.4/index.php`)).toBe(true);
-        expect(calls()).toEqual([`release bootstrap ${rel}`, "backup --all --tag pre-joomla-6.0.5", `blueprint create --release ${rel}.dist`, "migrate --all"]);
+        expect(calls()).toEqual([`release bootstrap ${rel}`, `blueprint create --release ${rel}.dist`, "upgrade --all --release joomla-6.0.5 --concurrency 1 --canary 1 --max-failures 0", "migrate --all"]);
     });
 
-    it("re-runs without downloading again or backing up when the release is already current", () => {
+    it("finds the fleet upgrade's summary line in the step's output (the platform's joomlaUpgrade output)", () => {
+        expect(fleetUpgradeSummary("cone: upgraded joomla-6.0.4 -> joomla-6.1.0\nupgrade to joomla-6.1.0: 1 upgraded in 7.1 s\nctwo: database up to date\n"))
+            .toBe("upgrade to joomla-6.1.0: 1 upgraded in 7.1 s");
+        expect(fleetUpgradeSummary("release: bootstrap installed\n")).toBe("");
+    });
+
+    it("re-runs without downloading again when the release is already current (upgrade --all finds nothing to move)", () => {
         fs.rmSync(path.join(tmp, "calls.log"), { force: true });
         const c = config({ version: "6.0.5", url: `file://${tmp}/gone.tar.gz`, sha256: "1".repeat(64) });
         expect(sh(joomlaReleaseScript(c)).status).toBe(0);
-        expect(calls()).toEqual([`release bootstrap ${releases()}/joomla-6.0.5`, `blueprint create --release ${releases()}/joomla-6.0.5.dist`, "migrate --all"]);
+        expect(calls()).toEqual([`release bootstrap ${releases()}/joomla-6.0.5`, `blueprint create --release ${releases()}/joomla-6.0.5.dist`, "upgrade --all --release joomla-6.0.5 --concurrency 1 --canary 1 --max-failures 0", "migrate --all"]);
     });
 });
 

@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { crossFileProblems, formatProblem, loadTenants, parseTenant } from "../../components/tenant-spec";
+import { registryEntry } from "../../components/tenant";
 import { PROJECT_DIR } from "./helpers/stack-config";
 
 const run = promisify(execFile);
@@ -129,6 +130,15 @@ describe("tenant spec rules", () => {
         const problems = (list: string) => parseTenant("t/aa.yaml", tenant("shop.example.com") + `extensions: ${list}\n`).problems.map(formatProblem);
         expect(problems("[Probe]")).toEqual(["t/aa.yaml: extensions.0: must be an extension name the platform offers (a lowercase letter, then a-z, 0-9, _ and -)"]);
         expect(problems("[probe, probe]")).toEqual(["t/aa.yaml: extensions: names an extension more than once"]);
+    });
+
+    it("holds a tenant on a Joomla release (joomlaRelease -> the entry's holdRelease) and names a malformed one", () => {
+        const held = parseTenant("t/aa.yaml", `joomlaRelease: "6.0.4"\n${tenant("shop.example.com")}`).spec!;
+        expect(registryEntry(held, { mysqlHost: "127.0.0.1", mysqlPort: 3306 }, { dbPassword: "p", joomlaSecret: "s" }).holdRelease).toBe("joomla-6.0.4");
+        const follows = parseTenant("t/aa.yaml", tenant("shop.example.com")).spec!;
+        expect("holdRelease" in registryEntry(follows, { mysqlHost: "127.0.0.1", mysqlPort: 3306 }, { dbPassword: "p", joomlaSecret: "s" })).toBe(false);
+        expect(parseTenant("t/aa.yaml", `joomlaRelease: "6.x"\n${tenant("shop.example.com")}`).problems.map(formatProblem))
+            .toEqual(["t/aa.yaml: joomlaRelease: must be a Joomla version such as 6.0.4"]);
     });
 
     it("refuses the same host twice in one file", () => {

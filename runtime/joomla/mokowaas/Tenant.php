@@ -373,6 +373,10 @@ final class Tenant
             self::page($found['status'], $found['status'] === 400 ? '400.html' : '404.html');
         }
         $row = $found['row'];
+        if ($row['state'] === 'maintenance') {
+            // `mokowaas upgrade` is updating this tenant's database: every host, dev too, waits.
+            self::page(503, 'maintenance.html', ['Retry-After' => '60']);
+        }
         if ($row['state'] !== 'ready') {
             self::page(503, 'setup.html', ['Retry-After' => '300']);
         }

@@ -19,4 +19,8 @@ final class ExitCode
     public const LOCKED = 5;
     /** Refused to protect data (e.g. seeding a database that holds tables). */
     public const REFUSED = 6;
+    /** `upgrade`: the pre-upgrade archive failed, so the tenant was skipped; nothing changed. */
+    public const SKIPPED = 7;
+    /** `upgrade`: the upgrade failed and so did the rollback: the tenant stays in maintenance (re-run repairs). */
+    public const ROLLBACK_FAILED = 8;
 }

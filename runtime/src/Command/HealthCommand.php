@@ -12,6 +12,7 @@ use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Db;
 use MokoWaaS\DiskSpace;
 use MokoWaaS\Hooks;
+use MokoWaaS\LocalWeb;
 use MokoWaaS\PlatformConfig;
 use MokoWaaS\Registry;
 use MokoWaaS\TenantAccount;
@@ -233,30 +234,13 @@ final class HealthCommand extends Command
      */
     private function checkHost(PlatformConfig $config, string $host, bool $offline): array
     {
-        $web = parse_url($config->webUrl());
-        $scheme = $web['scheme'] ?? 'https';
-        $port = (int) ($web['port'] ?? ($scheme === 'https' ? 443 : 80));
-        $addr = trim((string) ($web['host'] ?? '127.0.0.1'), '[]');
-        $ip = filter_var($addr, FILTER_VALIDATE_IP) ? $addr : gethostbyname($addr);
-        $ch = curl_init("$scheme://$host:$port/");
-        curl_setopt_array($ch, [
-            CURLOPT_RESOLVE => ["$host:$port:" . (str_contains($ip, ':') ? "[$ip]" : $ip)],
-            CURLOPT_RETURNTRANSFER => true, CURLOPT_FOLLOWLOCATION => false, CURLOPT_HEADER => true,
-            CURLOPT_CONNECTTIMEOUT => self::HTTP_TIMEOUT, CURLOPT_TIMEOUT => self::HTTP_TIMEOUT,
-            CURLOPT_USERAGENT => 'mokowaas-health', CURLOPT_PROTOCOLS => CURLPROTO_HTTP | CURLPROTO_HTTPS,
-        ]);
-        if (($ca = $config->caFile()) !== null) {
-            curl_setopt($ch, CURLOPT_CAINFO, $ca);
-        }
-        $response = curl_exec($ch);
-        $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
-        $error = curl_error($ch);
-        curl_close($ch);
-        if ($response === false) {
-            return ['ok' => false, 'detail' => "no answer: $error"];
+        $r = LocalWeb::get($config, $host, '/', self::HTTP_TIMEOUT, 'mokowaas-health');
+        $status = $r['status'];
+        if ($status === 0) {
+            return ['ok' => false, 'detail' => "no answer: {$r['error']}"];
         }
         if ($offline) {
-            $comingSoon = $status === 503 && preg_match('/^retry-after:/mi', (string) $response);
+            $comingSoon = $status === 503 && preg_match('/^retry-after:/mi', $r['head']);
             return ['ok' => (bool) $comingSoon, 'detail' => $comingSoon ? 'offline: 503 coming soon' : "offline but answered HTTP $status"];
         }
         return ['ok' => $status >= 200 && $status < 400, 'detail' => "HTTP $status"];

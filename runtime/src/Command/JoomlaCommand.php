@@ -69,7 +69,7 @@ final class JoomlaCommand extends Command
         if ($command === 'config:set') {
             $this->refusePlatformSettings($rest);
         }
-        return (new TenantJoomlaCli($this->paths))->run($tenant, $rest, [0 => STDIN, 1 => STDOUT, 2 => STDERR]);
+        return (new TenantJoomlaCli($this->paths))->run($entry, $rest, [0 => STDIN, 1 => STDOUT, 2 => STDERR]);
     }
 
     /**

@@ -12,6 +12,7 @@ use MokoWaaS\JoomlaGuardrails;
 use MokoWaaS\Lock;
 use MokoWaaS\Registry;
 use MokoWaaS\ReleaseExtensions;
+use MokoWaaS\Releases;
 use MokoWaaS\Schema\MigrationFailure;
 use MokoWaaS\Schema\Migrator;
 use MokoWaaS\Schema\SchemaSet;
@@ -34,7 +35,7 @@ final class MigrateCommand extends Command
     public static function usage(): string
     {
         return "usage: mokowaas migrate (--tenant T [--tenant T2]... | --all) [--release DIR] [--dry-run] [--concurrency N] [--json] [--lock-wait S]\n"
-            . "  --release      Joomla release folder (default: the current release link)\n"
+            . "  --release      Joomla release folder (default: each tenant's own release, its registry pin)\n"
             . "  --lock-wait    seconds to wait for a tenant's lock held by another run (default 600)\n"
             . "  --dry-run      list the pending update files per tenant, change nothing\n"
             . "  --concurrency  tenants migrated in parallel (child processes), default 1\n"
@@ -55,12 +56,12 @@ final class MigrateCommand extends Command
             throw new UserError("--concurrency must be a whole number from 1 to 64, got \"$concurrency\"", ExitCode::USAGE);
         }
         $lockWait = (float) $args->option('lock-wait', '600');
-        $release = $args->option('release') ?? $this->paths->current();
-        $releaseDir = realpath($release);
-        if ($releaseDir === false || !is_dir($releaseDir)) {
+        $release = $args->option('release');
+        $releaseDir = $release === null ? null : realpath($release);
+        if ($releaseDir === false || ($releaseDir !== null && !is_dir($releaseDir))) {
             throw new UserError("release folder $release does not exist", ExitCode::NOT_READY);
         }
-        $sets = self::schemaSets($releaseDir);
+        $sets = $releaseDir === null ? null : self::schemaSets($releaseDir);
         $dry = $args->flag('dry-run');
         if ($named !== []) {
             foreach ($named as $tenant) {
@@ -78,7 +79,7 @@ final class MigrateCommand extends Command
             : array_map(fn (string $t): array => $this->migrateTenant($registry, $t, $sets, $dry, $lockWait), $tenants);
         $failed = count(array_filter($results, static fn (array $r): bool => $r['status'] === 'failed'));
         if ($args->flag('json')) {
-            $this->json(['release' => $releaseDir, 'dryRun' => $dry, 'tenants' => $results, 'failed' => $failed]);
+            $this->json(['release' => $releaseDir ?? 'pinned', 'dryRun' => $dry, 'tenants' => $results, 'failed' => $failed]);
         } else {
             foreach ($results as $r) {
                 $this->report($r);
@@ -100,10 +101,10 @@ final class MigrateCommand extends Command
     }
 
     /**
-     * @param list<SchemaSet> $sets
+     * @param list<SchemaSet>|null $sets null: those of the tenant's own release
      * @return array<string, mixed>
      */
-    private function migrateTenant(Registry $registry, string $tenant, array $sets, bool $dry, float $lockWait): array
+    private function migrateTenant(Registry $registry, string $tenant, ?array $sets, bool $dry, float $lockWait): array
     {
         $result = ['tenant' => $tenant, 'status' => 'up-to-date', 'schemas' => []];
         try {
@@ -111,6 +112,7 @@ final class MigrateCommand extends Command
             if ($entry === null || ($entry['state'] ?? '') !== 'ready') {
                 return ['tenant' => $tenant, 'status' => 'skipped', 'reason' => 'state is ' . ($entry['state'] ?? 'gone') . ', not ready'];
             }
+            $sets ??= self::schemaSets((new Releases($this->paths))->dirOf($entry));
             $lock = Lock::tenant($this->paths, $tenant, $lockWait);
             $db = Db::tenant($entry);
             $db->joomlaSqlMode();
@@ -173,7 +175,7 @@ final class MigrateCommand extends Command
      * @param list<string> $tenants
      * @return list<array<string, mixed>>
      */
-    private function inChildren(array $tenants, string $release, bool $dry, int $n, float $lockWait): array
+    private function inChildren(array $tenants, ?string $release, bool $dry, int $n, float $lockWait): array
     {
         $bin = dirname(__DIR__, 2) . '/bin/mokowaas';
         $shards = [];
@@ -182,7 +184,7 @@ final class MigrateCommand extends Command
         }
         $children = [];
         foreach ($shards as $k => $shard) {
-            $cmd = [PHP_BINARY, $bin, 'migrate', '--release', $release, '--json', '--lock-wait', (string) $lockWait];
+            $cmd = [PHP_BINARY, $bin, 'migrate', ...($release === null ? [] : ['--release', $release]), '--json', '--lock-wait', (string) $lockWait];
             foreach ($shard as $t) {
                 array_push($cmd, '--tenant', $t);
             }

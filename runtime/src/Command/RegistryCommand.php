@@ -9,6 +9,7 @@ use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
 use MokoWaaS\Registry;
 use MokoWaaS\ReleaseExtensions;
+use MokoWaaS\Releases;
 use MokoWaaS\TenantExtensions;
 
 final class RegistryCommand extends Command
@@ -42,8 +43,10 @@ final class RegistryCommand extends Command
                 $tenant = $args->arg(1, 'tenant');
                 Registry::assertTenantName($tenant);
                 $entry = $this->readEntry($tenant);
-                // Checked before anything is written: a name the served release does not offer changes nothing.
-                if (Registry::validate($entry) === [] && ($problem = ReleaseExtensions::unknown($entry['extensions'] ?? [], $this->paths->current())) !== '') {
+                // Checked before anything is written: a name the tenant's release (an existing tenant's
+                // pinned one, else current's) does not offer changes nothing.
+                if (Registry::validate($entry) === [] && ($entry['extensions'] ?? []) !== []
+                    && ($problem = ReleaseExtensions::unknown($entry['extensions'], (new Releases($this->paths))->dirOf($registry->get($tenant) ?? []))) !== '') {
                     throw new UserError("registry put $tenant: $problem (nothing was changed)");
                 }
                 $registry->put($entry);

@@ -12,15 +12,17 @@ use MokoWaaS\Host;
 use MokoWaaS\JoomlaConfig;
 use MokoWaaS\Paths;
 use MokoWaaS\ReleaseExtensions;
+use MokoWaaS\Registry;
+use MokoWaaS\Releases;
 
 final class ReleaseCommand extends Command
 {
     /** Bootstrap files, relative to runtime/joomla and to the release alike. */
     private const FILES = [
         'defines.php', 'administrator/defines.php', 'api/defines.php', 'configuration.php',
-        'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php', 'mokowaas/open-basedir.php',
+        'mokowaas/load.php', 'mokowaas/Tenant.php', 'mokowaas/ask.php', 'mokowaas/open-basedir.php', 'mokowaas/finalise-update.php',
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
-        'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/managed-extensions.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html',
+        'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/managed-extensions.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html', 'mokowaas/pages/maintenance.html',
         'plugins/system/mokowaas/mokowaas.xml', 'plugins/system/mokowaas/services/provider.php',
         'plugins/system/mokowaas/src/Extension/Mokowaas.php', 'mokowaas/extensions.php',
     ];
@@ -35,13 +37,17 @@ final class ReleaseCommand extends Command
 
     public static function summary(): string
     {
-        return 'install the tenant-aware bootstrap into a Joomla release';
+        return 'install the tenant-aware bootstrap into a Joomla release; list releases and their tenants; remove an unused one';
     }
 
     public static function usage(): string
     {
-        return "usage: mokowaas release bootstrap <DIR>\n"
+        return "usage: mokowaas release bootstrap (<DIR> | --all) | release list [--json] | release rm <ID>\n"
             . "       mokowaas release extensions <DIR> --dist DIST --package NAME=SHA512:FILE [--package ...]\n"
+            . "  list: every release beside the others (srv/mokowaas/releases/<ID>), its Joomla version, whether it is\n"
+            . "  `current` (new tenants are pinned to it) and the tenants pinned to it.\n"
+            . "  rm: removes release ID and its .dist; refused (exit 6) while a tenant uses it or it is `current`.\n"
+            . "bootstrap (--all: every release under srv/mokowaas/releases, as the runtime install does after an upgrade):\n"
             . "  Installs defines.php (root, administrator, api), configuration.php, the mokowaas/ library and the platform's\n"
             . "  plugin (plugins/system/mokowaas) into the\n"
             . "  unpacked Joomla release DIR, owned by root and not writable by the PHP user, and links DIR/sites to the\n"
@@ -49,18 +55,34 @@ final class ReleaseCommand extends Command
             . "  extensions: installs each extension package (a Joomla pkg_*, checked against its SHA-512) into the freshly\n"
             . "  unpacked DIR with Joomla's own installer, against a throwaway database built from DIST's install SQL, and\n"
             . "  records them in DIR/mokowaas/extensions.json, what tenants may list (docs/extensions.md). Run before bootstrap.\n"
-            . "exit codes: 0 ok, 1 the installer failed, 2 usage, 3 DIR is not a servable Joomla release or a package is\n"
-            . "  missing or does not match its checksum (nothing changed)";
+            . "exit codes: 0 ok, 1 the installer failed, 2 usage, 3 DIR is not a servable Joomla release / not a release id, or\n"
+            . "  a package is missing or does not match its checksum (nothing changed), 4 no such release, 6 release in use (rm)";
     }
 
     public function run(array $argv): int
     {
-        $args = Args::parse($argv, ['dist'], [], ['package']);
-        if ($args->arg(0, 'bootstrap|extensions') === 'extensions' && count($args->positional) === 2) {
+        $args = Args::parse($argv, ['dist'], ['json', 'all'], ['package']);
+        $sub = $args->positional[0] ?? null;
+        if ($sub === 'extensions' && count($args->positional) === 2 && !$args->flag('json') && !$args->flag('all')) {
             return $this->extensions(rtrim($args->arg(1, 'DIR'), '/'), $args);
         }
-        if ($args->arg(0, 'bootstrap') !== 'bootstrap' || count($args->positional) !== 2 || $args->all('package') !== [] || $args->option('dist') !== null) {
-            throw new UserError('expected: release bootstrap <DIR>, or release extensions <DIR> --dist DIST --package NAME=SHA512:FILE...', ExitCode::USAGE);
+        if ($args->all('package') !== [] || $args->option('dist') !== null) {
+            throw new UserError('--dist and --package are for `release extensions <DIR>`', ExitCode::USAGE);
+        }
+        if ($sub === 'list' || $sub === 'rm') {
+            return $this->catalog($sub, $args);
+        }
+        if ($sub === 'bootstrap' && $args->flag('all') && count($args->positional) === 1 && !$args->flag('json')) {
+            // Every release beside the others holds copies of the bootstrap: each gets the new runtime's.
+            foreach ((new Releases($this->paths))->list(new Registry($this->paths)) as $r) {
+                $this->check($r['dir']);
+                $this->install($r['dir']);
+                $this->out("release: bootstrap installed into {$r['dir']}");
+            }
+            return ExitCode::OK;
+        }
+        if ($sub !== 'bootstrap' || count($args->positional) !== 2 || $args->flag('json') || $args->flag('all')) {
+            throw new UserError('expected: release bootstrap <DIR>|--all, release list [--json], release rm <ID>, or release extensions <DIR> --dist DIST --package NAME=SHA512:FILE...', ExitCode::USAGE);
         }
         $dir = rtrim($args->arg(1, 'DIR'), '/');
         $this->check($dir);
@@ -92,6 +114,33 @@ final class ReleaseCommand extends Command
         }
         ReleaseExtensions::install($this->paths, $dir, rtrim($dist, '/'), $packages, fn (string $l) => $this->err($l));
         $this->out('release: ' . implode(', ', array_keys($packages)) . " installed into $dir");
+        return ExitCode::OK;
+    }
+
+    /** `release list` and `release rm` (runtime/src/Releases.php). */
+    private function catalog(string $sub, Args $args): int
+    {
+        $releases = new Releases($this->paths);
+        $registry = new Registry($this->paths);
+        if ($sub === 'rm') {
+            if (count($args->positional) !== 2 || $args->flag('json')) {
+                throw new UserError('expected: release rm <ID>', ExitCode::USAGE);
+            }
+            $releases->remove($registry, $args->arg(1, 'ID'));
+            $this->out('release: removed ' . $args->arg(1, 'ID'));
+            return ExitCode::OK;
+        }
+        if (count($args->positional) !== 1) {
+            throw new UserError('expected: release list [--json]', ExitCode::USAGE);
+        }
+        $list = $releases->list($registry);
+        if ($args->flag('json')) {
+            $this->json($list);
+            return ExitCode::OK;
+        }
+        foreach ($list as $r) {
+            $this->out(sprintf('%-24s %-8s %-8s %s', $r['id'], $r['version'] ?? '?', $r['current'] ? 'current' : '', $r['tenants'] === [] ? '(unused)' : implode(' ', $r['tenants'])));
+        }
         return ExitCode::OK;
     }
 

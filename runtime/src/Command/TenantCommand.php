@@ -65,7 +65,7 @@ final class TenantCommand extends Command
         $config = PlatformConfig::load($this->paths);
         $fromStandby = (new Blueprint($this->paths, $config))->seed($entry, $admin);
         // Before it is ready: no request can race Joomla's in-place write of the map.
-        $why = (new TenantJoomlaCli($this->paths))->writeNamespaceMap($tenant);
+        $why = (new TenantJoomlaCli($this->paths))->writeNamespaceMap($registry->get($tenant) ?? $entry);
         if ($why !== null) {
             $this->err("warning: tenant $tenant's namespace map was not written ($why); its first request writes it");
         }

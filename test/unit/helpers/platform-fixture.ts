@@ -30,6 +30,7 @@ export function platformExports(overrides: Partial<PlatformExports> = {}): Platf
         mokowaas: "env MOKOWAAS_ROOT=/ php /opt/mokowaas/runtime/bin/mokowaas",
         joomlaVersion: "6.0.4",
         extensions: ["probe"],
+        joomlaUpgrade: "",
         ...overrides,
     };
 }
