@@ -228,7 +228,8 @@ describe("Joomla release with extensions", () => {
         expect(fs.existsSync(`${releases()}/joomla-6.0.7.dist/installation/joomla.php`)).toBe(true);
         const [ext, ...rest] = calls();
         expect(ext).toMatch(new RegExp(`^release extensions ${rel}\\.partial --dist ${releases()}/joomla-6\\.0\\.7\\.dist --package probe=${probe.sha512}:/\\S+/ext-0$`));
-        expect(rest).toEqual([`release bootstrap ${rel}`, "backup --all --tag pre-joomla-6.0.7", `blueprint create --release ${releases()}/joomla-6.0.7.dist`, "migrate --all"]);
+        expect(rest).toEqual([`release bootstrap ${rel}`, `blueprint create --release ${releases()}/joomla-6.0.7.dist`,
+            `upgrade --all --release ${name} --concurrency 1 --canary 1 --max-failures 0`, "migrate --all"]);
     });
 
     it("refuses an extension package whose checksum does not match: no release, nothing installed or flipped", () => {
