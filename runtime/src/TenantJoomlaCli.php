@@ -27,7 +27,7 @@ final class TenantJoomlaCli
     public function run(array $entry, array $args, array $stdio): int
     {
         $cli = $this->script($entry) ?? throw new UserError("the tenant's Joomla release is not there ("
-            . (new Releases($this->paths))->dirOf($entry) . '/cli/joomla.php missing)', ExitCode::NOT_READY);
+            . ((new Releases($this->paths))->idOf($entry) ?? 'no release') . ' has no cli/joomla.php)', ExitCode::NOT_READY);
         [$cmd, $env, $cwd] = TenantProcess::prepare($this->paths, (string) $entry['tenant'], [$cli, ...$args]);
         $p = proc_open($cmd, $stdio, $pipes, $cwd, $env);
         if (!is_resource($p)) {
@@ -65,7 +65,12 @@ final class TenantJoomlaCli
     /** @param array<string, mixed> $entry */
     private function script(array $entry): ?string
     {
-        $cli = (new Releases($this->paths))->dirOf($entry) . '/cli/joomla.php';
+        $releases = new Releases($this->paths);
+        $id = $releases->idOf($entry);
+        if ($id === null) {
+            return null; // no release laid down yet (a stand-in docroot)
+        }
+        $cli = $releases->dir($id) . '/cli/joomla.php';
         return is_file($cli) ? $cli : null;
     }
 }

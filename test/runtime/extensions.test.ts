@@ -15,7 +15,7 @@ import { writePassphrase } from "../../devenv/borg";
 import { httpsGet } from "../../devenv/caddy";
 import { adminConnection } from "../../devenv/mysql";
 import { check, makeTraversable, mokowaas } from "../../devenv/server-cli";
-import { addJoomlaTenant, putEntry, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
+import { addJoomlaTenant, putEntry, setRelease, startDataPlane, type DataPlane, type TenantEntry } from "../harness/data-plane";
 import { eventually } from "../harness/eventually";
 import { JoomlaBrowser, formToken } from "../harness/joomla-browser";
 import { joomlaRelease } from "../harness/joomla-package";
@@ -28,7 +28,11 @@ const admins: Record<string, { username: string; password: string }> = {};
 
 const srv = () => path.join(plane.root, "srv/mokowaas");
 
-/** Lays a release down as the platform stack does: unpack (no installer), extensions, bootstrap; then serves it. */
+/**
+ * Lays a release down as the platform stack does: unpack (no installer), extensions, bootstrap;
+ * then serves it: `current` (new tenants) and every tenant pinned to it, as `upgrade` pins them
+ * (its archive, maintenance and Joomla's finalisation are test/runtime/upgrade.test.ts's subject).
+ */
 function serveRelease(name: string, pkg: { file: string; sha512: string }): string {
     const rel = path.join(srv(), "releases", name);
     joomlaRelease("6.0.4", rel, { installer: false });
@@ -38,6 +42,8 @@ function serveRelease(name: string, pkg: { file: string; sha512: string }): stri
     check(mokowaas(plane.root, ["release", "bootstrap", rel]), "release bootstrap");
     fs.symlinkSync(`releases/${name}`, path.join(srv(), "current.new"));
     fs.renameSync(path.join(srv(), "current.new"), path.join(srv(), "current"));
+    const listed = mokowaas(plane.root, ["registry", "list"]);
+    for (const t of JSON.parse(listed.stdout) as { tenant: string }[]) setRelease(plane.root, t.tenant, name);
     process.kill(plane.fpm.pid, "SIGUSR2");
     return rel;
 }
