@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 status=0
 npx --no-install eslint --max-warnings 0 . || status=1
 mago=$(bash scripts/install-mago.sh) # the cached binary; built once when missing
-"$mago" lint || status=1
-"$mago" analyze || status=1
+# Mago fails only on errors by default; a warning, note or help (e.g. an unmatched @mago-expect)
+# fails here too, since nothing is baselined.
+"$mago" lint --minimum-fail-level note || status=1
+"$mago" analyze --minimum-fail-level note || status=1
 exit "$status"

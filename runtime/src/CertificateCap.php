@@ -172,6 +172,7 @@ final class CertificateCap
             $before = $state;
             $answer = $fn($state);
             foreach ($state['waiting'] as $h => $w) {
+                // @mago-expect analysis:redundant-null-coalesce (decode() does not check each entry's shape)
                 if (($w['last'] ?? 0) < time() - self::WEEK) {
                     unset($state['waiting'][$h]); // asked no more for a week: gone from the host map or from DNS
                 }

@@ -34,7 +34,6 @@ final class Hooks
             $ok = curl_exec($ch) !== false && curl_getinfo($ch, CURLINFO_RESPONSE_CODE) < 400;
             $status = curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
             $error = curl_error($ch);
-            curl_close($ch);
             if (!$ok) {
                 $problems[] = 'hook ' . (parse_url($url, PHP_URL_HOST) ?? '?') . ' not reached: ' . ($error !== '' ? $error : "HTTP $status");
             }

@@ -100,6 +100,7 @@ final class Host
             return false;
         }
         $labels = explode('.', $host);
+        // @mago-expect analysis:redundant-type-comparison (HOST_MIN_LABELS is 2: not redundant)
         if (count($labels) < Rules::HOST_MIN_LABELS || !preg_match(Rules::HOST_LAST_LABEL, $labels[count($labels) - 1])) {
             return false;
         }

@@ -200,6 +200,7 @@ final class JoomlaConfig
             if (!array_key_exists($key, $written)) {
                 continue;
             }
+            // @mago-expect lint:identity-comparison (loose on purpose, see above)
             if ($written[$key] == ($base[$key] ?? self::DEFAULTS[$key])) {
                 unset($settings[$key]);
             } else {
@@ -293,7 +294,7 @@ final class JoomlaConfig
             $code .= "\n    public function __construct()\n    {\n        " . str_replace("\n", "\n        ", trim($constructor)) . "\n    }\n";
         }
         $code .= "}\n";
-        return $indent === '' ? $code : preg_replace('/^(?=.)/m', $indent, $code);
+        return $indent === '' ? $code : (preg_replace('/^(?=.)/m', $indent, $code) ?? throw new \LogicException('cannot indent the JConfig declaration'));
     }
 
     /** One-line PHP literal of a scalar or a flat array. */

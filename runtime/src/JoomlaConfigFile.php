@@ -45,7 +45,9 @@ final class JoomlaConfigFile
         $this->expect('{');
         $values = [];
         while (!$this->next('}')) {
-            $this->next(\T_PUBLIC) || $this->expect(\T_VAR);
+            if (!$this->next(\T_PUBLIC)) {
+                $this->expect(\T_VAR);
+            }
             $name = substr($this->expect(\T_VARIABLE), 1);
             $this->expect('=');
             $values[$name] = $this->value();
@@ -110,7 +112,7 @@ final class JoomlaConfigFile
     }
 
     /** A quoted string token's value: '...' as PHP reads it; "..." only without variables. */
-    private static function unquote(string $token): string
+    private static function unquote(#[\SensitiveParameter] string $token): string
     {
         $body = substr($token, 1, -1);
         if ($token[0] === "'") {

@@ -13,7 +13,7 @@ use MokoWaaS\Cli\UserError;
  */
 final class Lock
 {
-    /** @param resource $handle */
+    /** @param resource|null $handle null once handed off */
     private function __construct(private $handle, public readonly string $name)
     {
     }
@@ -73,7 +73,7 @@ final class Lock
      */
     public function handOff()
     {
-        $h = $this->handle;
+        $h = $this->handle ?? throw new \LogicException("lock {$this->name} was already handed off");
         $this->handle = null;
         return $h;
     }

@@ -12,7 +12,7 @@ final class MysqlTempAccount
 {
     private const HOSTS = ['localhost', '127.0.0.1', '::1'];
 
-    private function __construct(private readonly Db $admin, public readonly string $user, public readonly string $password)
+    private function __construct(private readonly Db $admin, public readonly string $user, #[\SensitiveParameter] public readonly string $password)
     {
     }
 
@@ -44,7 +44,8 @@ final class MysqlTempAccount
         foreach (self::HOSTS as $h) {
             try {
                 $this->admin->exec("DROP USER IF EXISTS '{$this->user}'@'$h'");
-            } catch (\Throwable) {
+            } catch (\Throwable) { // @mago-expect lint:no-empty-catch-clause
+                // Best effort: the account may be gone already or the server away.
             }
         }
     }

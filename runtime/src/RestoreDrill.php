@@ -68,7 +68,7 @@ final class RestoreDrill
      * Runs the drill of $archive (of $tenant). Never throws for a failed check: the result says
      * which step failed and why.
      *
-     * @return array{ok: bool, detail: string, checks: array<string, array{ok: bool, detail: string}>, cleanup: string}
+     * @return array{ok: bool, detail: string, checks: array<string, array{ok: bool, detail: string, ...}>, cleanup: string}
      */
     public function run(string $tenant, string $archive): array
     {
@@ -186,7 +186,7 @@ final class RestoreDrill
         $expected = $manifest['db']['tables'] ?? null;
         $source = 'the manifest';
         if (!is_int($expected)) {
-            $expected = preg_match_all('/^CREATE TABLE /m', (string) file_get_contents($dump));
+            $expected = (int) preg_match_all('/^CREATE TABLE /m', (string) file_get_contents($dump), $creates);
             $source = 'the dump (its manifest has no table count)';
         }
         $ok = $found === $expected && $found > 0;

@@ -38,6 +38,7 @@ final class SqlSplitter
         $flush = static function () use (&$out, &$buf, &$canFail, &$startLine): void {
             $stmt = trim($buf);
             if ($stmt !== '') {
+                // @mago-expect analysis:redundant-null-coalesce ($startLine is set by reference, outside this closure)
                 $out[] = ['sql' => $stmt, 'canFail' => $canFail, 'line' => $startLine ?? 1];
             }
             $buf = '';

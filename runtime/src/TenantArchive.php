@@ -273,6 +273,7 @@ final class TenantArchive
      */
     public function prune(string $tenant, array $entry): string
     {
+        /** @var array{daily: int, weekly: int, monthly: int} $keep (the registry checks backup.keep on write) */
         $keep = array_merge(self::DEFAULT_KEEP, is_array($entry['backup']['keep'] ?? null) ? $entry['backup']['keep'] : []);
         if ($keep['daily'] + $keep['weekly'] + $keep['monthly'] === 0) {
             return "$tenant: retention keeps nothing: not pruning (set backup.keep)";

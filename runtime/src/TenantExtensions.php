@@ -134,7 +134,7 @@ final class TenantExtensions
     /**
      * One line per change, for the verbs that sync.
      *
-     * @param array{installed: list<string>, uninstalled: list<string>, unchanged: list<string>} $r
+     * @param array{installed: list<string>, uninstalled: list<string>, unchanged: list<string>, archive?: string} $r
      * @return list<string>
      */
     public static function lines(string $tenant, array $r): array

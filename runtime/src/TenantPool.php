@@ -167,6 +167,7 @@ final class TenantPool
         do {
             usleep(20_000);
             clearstatcache(true, $pidFile);
+            // @mago-expect analysis:redundant-comparison,redundant-logical-operation (PHP-FPM rewrites the file touched above)
             if (is_file($pidFile) && filemtime($pidFile) !== 1) {
                 $now = (int) trim((string) file_get_contents($pidFile));
                 if ($now > 0 && posix_kill($now, 0)) {

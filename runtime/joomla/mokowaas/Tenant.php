@@ -88,7 +88,7 @@ final class Tenant
     public static function entry(): array
     {
         self::boot();
-        return self::$entry;
+        return self::$entry ?? throw new \LogicException('MokoWaaS: no tenant entered');
     }
 
     /** A folder of the current tenant: cache, tmp, logs, sessions or media. */
@@ -144,7 +144,7 @@ final class Tenant
     {
         try {
             $own = include $file;
-        } catch (\ParseError) {
+        } catch (\ParseError) { // @mago-expect analysis:avoid-catching-error
             // Joomla writes it in place (truncate, then write): a reader may catch it half-written.
             return null;
         }
@@ -191,8 +191,8 @@ final class Tenant
             }
             $old = self::keptSettings($kept);
             $settings = $old;
-            if ($php !== false && isset($written)) {
-                $entry = (array) self::$entry;
+            if ($php !== false && isset($written)) { // @mago-expect analysis:redundant-logical-operation
+                $entry = self::$entry ?? [];
                 $base = array_replace(JoomlaConfig::DEFAULTS, JoomlaConfig::forTenant($entry, self::$role, self::paths()->tenant((string) $entry['tenant'])));
                 $settings = JoomlaConfig::settingsAfterWrite($written, $base, $old, self::$role);
             }
@@ -264,7 +264,7 @@ final class Tenant
         $form = $_POST['jform'] ?? null;
         if ($controller === 'component') {
             // A component's Options: Joomla Update's automated core updates stay off.
-            if (self::cmd('component') === 'com_joomlaupdate' && \is_array($form) && (string) ($form['autoupdate'] ?? '0') !== '0') {
+            if (self::cmd('component') === 'com_joomlaupdate' && \is_array($form) && !\in_array($form['autoupdate'] ?? '0', ['0', 0], true)) {
                 self::page(403, 'managed-update.html');
             }
             return;
@@ -318,7 +318,7 @@ final class Tenant
         }
         $current = array_replace(JoomlaConfig::DEFAULTS, self::config());
         $owned = self::platformOwned();
-        $asShown = static fn (mixed $v): string => \is_bool($v) ? ($v ? '1' : '0') : (\is_scalar($v) ? (string) $v : \json_encode($v));
+        $asShown = static fn (mixed $v): string => \is_bool($v) ? ($v ? '1' : '0') : (\is_scalar($v) ? (string) $v : \json_encode($v, JSON_THROW_ON_ERROR));
         $changed = [];
         foreach ($owned as $key) {
             if (!\array_key_exists($key, $form)) {

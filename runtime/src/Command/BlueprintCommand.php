@@ -51,9 +51,6 @@ final class BlueprintCommand extends Command
             $this->json($meta);
             return ExitCode::OK;
         }
-        if ($sub !== 'create') {
-            throw new UserError("unknown subcommand \"$sub\": use create, show or standby", ExitCode::USAGE);
-        }
         $release = $args->required('release');
         if (!is_dir($release)) {
             throw new UserError("--release $release is not a folder");

@@ -215,11 +215,9 @@ final class HealthCommand extends Command
         if ($st['uid'] === (int) $user['uid']) {
             return ($mode & 0300) === 0300;
         }
-        $groups = [(int) $user['gid']];
-        foreach (function_exists('posix_getgrouplist') ? (posix_getgrouplist($user['name'], (int) $user['gid']) ?: []) : [] as $g) {
-            $groups[] = (int) $g;
-        }
-        if (in_array($st['gid'], $groups, true)) {
+        // The folder's group counts when it is the user's primary group or lists the user as a member.
+        $group = posix_getgrgid($st['gid']);
+        if ($st['gid'] === (int) $user['gid'] || (is_array($group) && in_array($user['name'], $group['members'], true))) {
             return ($mode & 0030) === 0030;
         }
         return ($mode & 0003) === 0003;

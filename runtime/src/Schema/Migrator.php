@@ -234,7 +234,7 @@ final class Migrator
         try {
             $this->db->exec('ROLLBACK');
             $this->db->exec('UPDATE ' . $this->t(self::PROGRESS) . ' SET last_error = ' . $this->db->quote($error) . ' WHERE extension_id = ' . $eid);
-        } catch (\mysqli_sql_exception) {
+        } catch (\mysqli_sql_exception) { // @mago-expect lint:no-empty-catch-clause
             // The server is gone: it rolls the transaction back itself, and the statement counts as cut off.
         }
     }
