@@ -94,7 +94,7 @@ export class AutomationRunner implements StackRunner {
             case "up": {
                 const r = await (await this.createOrSelect(t.stack)).up({ ...common });
                 // A platform's Joomla step moves the tenants (`mokowaas upgrade --all`): its summary is the note.
-                const upgrade = t.role === "platform" ? r.outputs.joomlaUpgrade?.value : undefined;
+                const upgrade: unknown = t.role === "platform" ? r.outputs.joomlaUpgrade?.value : undefined;
                 return { counts: countsOf(r.summary.resourceChanges), output: r.stdout, ...(typeof upgrade === "string" && upgrade !== "" ? { note: `Joomla: ${upgrade}` } : {}) };
             }
             case "preview-destroy": {

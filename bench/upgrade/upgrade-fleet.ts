@@ -17,6 +17,12 @@ import { check, makeTraversable, mokowaas } from "../../devenv/server-cli";
 import { addJoomlaTenant, platformInit, startDataPlane, type TenantEntry } from "../../test/harness/data-plane";
 import { joomlaRelease } from "../../test/harness/joomla-package";
 
+/** What `mokowaas upgrade --all --json` prints (docs/server-cli.md). */
+interface UpgradeAll {
+    seconds: number;
+    tenants: { tenant: string; status: string; maintenanceSeconds?: number; steps?: { step: string; seconds: number }[] }[];
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const max = (xs: number[]) => Math.max(...xs);
 
@@ -39,11 +45,11 @@ async function main() {
             for (let i = 0; i < n; i++) set.push((await addJoomlaTenant(plane.root, db, `u${concurrency}x${i}`, { siteName: `Upgrade bench ${concurrency}/${i}` })).entry);
             console.error(`seeded ${n} tenants in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
             const r = mokowaas(plane.root, ["upgrade", "--all", "--release", "joomla-6.1.0", "--concurrency", String(concurrency), "--canary", "1", "--max-failures", String(n), "--json"]);
-            const out = JSON.parse(r.stdout);
-            const mine = (out.tenants as any[]).filter((t) => set.some((e) => e.tenant === t.tenant));
+            const out = JSON.parse(r.stdout) as UpgradeAll;
+            const mine = out.tenants.filter((t) => set.some((e) => e.tenant === t.tenant));
             const upgraded = mine.filter((t) => t.status === "upgraded");
-            const windows = upgraded.map((t) => t.maintenanceSeconds as number);
-            const archives = upgraded.map((t) => (t.steps as { step: string; seconds: number }[]).find((s) => s.step === "archive")!.seconds);
+            const windows = upgraded.map((t) => t.maintenanceSeconds ?? 0);
+            const archives = upgraded.map((t) => (t.steps ?? []).find((s) => s.step === "archive")?.seconds ?? 0);
             results.push(`concurrency ${concurrency}: ${upgraded.length}/${n} upgraded in ${out.seconds.toFixed(1)} s; 503 window median ${median(windows).toFixed(2)} s, max ${max(windows).toFixed(2)} s; pre-upgrade archive median ${median(archives).toFixed(2)} s, max ${max(archives).toFixed(2)} s`);
             console.error(results.at(-1));
         }

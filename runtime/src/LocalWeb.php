@@ -32,7 +32,6 @@ final class LocalWeb
         $status = (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE);
         $headerSize = (int) curl_getinfo($ch, CURLINFO_HEADER_SIZE);
         $error = curl_error($ch);
-        curl_close($ch);
         if ($response === false) {
             return ['status' => 0, 'head' => '', 'body' => '', 'error' => $error];
         }

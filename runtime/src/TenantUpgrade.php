@@ -7,7 +7,6 @@ use MokoWaaS\Cli\ExitCode;
 use MokoWaaS\Cli\UserError;
 use MokoWaaS\Schema\MigrationFailure;
 use MokoWaaS\Schema\Migrator;
-use MokoWaaS\Schema\SchemaSet;
 
 /**
  * Moves one tenant to another Joomla release (`mokowaas upgrade`), as Aegir moves a site between
@@ -184,9 +183,7 @@ final class TenantUpgrade
                     $out[$set->name] = $migrator->apply($set);
                 } catch (MigrationFailure $f) {
                     $e = $f->toArray();
-                    throw new \RuntimeException(isset($e['file'])
-                        ? "{$e['file']} line {$e['line']}: {$e['error']} (statement: {$e['statement']})"
-                        : (string) $e['error'], 0, $f);
+                    throw new \RuntimeException("{$e['file']} line {$e['line']}: {$e['error']} (statement: {$e['statement']})", 0, $f);
                 }
             }
             return $out;
@@ -222,15 +219,13 @@ final class TenantUpgrade
      */
     private function verify(array $entry, ?string $log, int $logOffset): void
     {
-        $hosts = [(string) $entry['hosts']['dev']];
-        if ($entry['online'] === true) {
-            $hosts[] = (string) $entry['hosts']['production'];
-        }
+        $dev = (string) $entry['hosts']['dev'];
+        $hosts = $entry['online'] === true ? [$dev, (string) $entry['hosts']['production']] : [$dev];
         $name = htmlspecialchars((string) $entry['siteName'], ENT_QUOTES | ENT_HTML5);
         foreach ($hosts as $host) {
             $this->expectPage($host, '/', static fn (string $body): bool => str_contains($body, $name) || str_contains($body, (string) $entry['siteName']), 'the site name');
         }
-        $this->expectPage($hosts[0], '/administrator/', static fn (string $body): bool => str_contains($body, 'name="username"') || str_contains($body, 'mod-login-username'), 'the login form');
+        $this->expectPage($dev, '/administrator/', static fn (string $body): bool => str_contains($body, 'name="username"') || str_contains($body, 'mod-login-username'), 'the login form');
         if ($log !== null && is_file($log)) {
             clearstatcache(true, $log);
             $new = (string) file_get_contents($log, false, null, min($logOffset, (int) filesize($log)));

@@ -31,7 +31,7 @@ const releasesDir = () => path.join(plane.root, "srv/mokowaas/releases");
 const dev = (t: T) => `dev.${t}.example.com`;
 const articleTitle = (t: T) => `Article of ${t} before the upgrades`;
 
-async function sql<R = any>(t: T | string, query: string, params: unknown[] = []): Promise<R> {
+async function sql<R = any>(t: string, query: string, params: unknown[] = []): Promise<R> {
     const name = (TENANTS as readonly string[]).includes(t) ? entries[t as T].db.name : t;
     const c = await adminConnection(db, name);
     try {

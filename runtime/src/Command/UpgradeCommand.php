@@ -140,6 +140,7 @@ final class UpgradeCommand extends Command
                     $this->report($report);
                 }
             }
+            // @mago-expect analysis:redundant-logical-operation ($stopped is set below, on an earlier pass of this loop)
             if ($failed > $maxFailures && !$stopped) {
                 $stopped = true;
                 foreach ($todo as $t) {
