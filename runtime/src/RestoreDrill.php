@@ -194,10 +194,10 @@ final class RestoreDrill
     }
 
     /**
-     * Renders the tenant's home page from the scratch copy with the served release's own
-     * index.php: a scratch MOKOWAAS_ROOT holds the tenant's entry (its database pointed at the
-     * scratch database, through a scratch MySQL user granted on it alone) and its folders (media
-     * and own configuration from the archive). Joomla runs as the tenant's Unix user (never root,
+     * Renders the tenant's home page from the scratch copy with its release's own index.php: a
+     * scratch MOKOWAAS_ROOT holds the tenant's entry (its database pointed at the scratch database,
+     * through a scratch MySQL user granted on it alone) and its folders (media and own
+     * configuration from the archive). Joomla runs as the tenant's Unix user (never root,
      * as its pool), with the request of "/" on the host Joomla takes as its base.
      *
      * @param array{db: string, dir: string} $scratch
@@ -207,9 +207,10 @@ final class RestoreDrill
     private function renderHome(string $tenant, array $scratch, array $manifest): array
     {
         $live = $this->registry->get($tenant) ?? throw new \RuntimeException("tenant $tenant has no registry entry");
-        $index = $this->paths->current() . '/index.php';
+        // The release the tenant is pinned to: the code its archived database belongs with.
+        $index = (new Releases($this->paths))->dirOf($live) . '/index.php';
         if (!is_file($index)) {
-            throw new \RuntimeException("no Joomla release is served ($index missing)");
+            throw new \RuntimeException("the tenant's Joomla release is not there ($index missing)");
         }
         $account = posix_geteuid() === 0 ? ((new TenantAccount($this->paths))->get($tenant) ?? throw new \RuntimeException("tenant $tenant has no Unix user")) : null;
         $password = bin2hex(random_bytes(18));

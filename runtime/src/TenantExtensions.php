@@ -34,11 +34,14 @@ final class TenantExtensions
     {
         $tenant = (string) $entry['tenant'];
         $wanted = array_values($entry['extensions'] ?? []);
-        $release = (new Releases($this->paths))->dirOf($entry);
-        $script = "$release/mokowaas/extensions.php";
-        if (ReleaseExtensions::offered($release) === [] && $wanted === []) {
+        $releases = new Releases($this->paths);
+        $id = $releases->idOf($entry);
+        // Nothing listed and nothing the release could have installed (or no release laid down yet).
+        if ($wanted === [] && ($id === null || ReleaseExtensions::offered($releases->dir($id)) === [])) {
             return ['installed' => [], 'uninstalled' => [], 'unchanged' => []];
         }
+        $release = $releases->dirOf($entry);
+        $script = "$release/mokowaas/extensions.php";
         if (($problem = ReleaseExtensions::unknown($wanted, $release)) !== '') {
             throw new UserError("tenant $tenant: $problem", ExitCode::INVALID_INPUT);
         }
