@@ -186,14 +186,7 @@ final class MokowaasExtensionsCommand extends AbstractCommand
 
 // Joomla's console application, as cli/joomla.php builds it, running only this command.
 $_SERVER['argv'] = [$_SERVER['argv'][0] ?? 'extensions.php', 'mokowaas:extensions', '--no-interaction'];
-$container = Factory::getContainer();
-$container->alias('session', 'session.cli')
-    ->alias('JSession', 'session.cli')
-    ->alias(\Joomla\CMS\Session\Session::class, 'session.cli')
-    ->alias(\Joomla\Session\Session::class, 'session.cli')
-    ->alias(\Joomla\Session\SessionInterface::class, 'session.cli');
-$app = $container->get(\Joomla\Console\Application::class);
-Factory::$application = $app;
+$app = require __DIR__ . '/console.php';
 $command = new MokowaasExtensionsCommand();
 $app->addCommand($command);
 $app->setAutoExit(false);

@@ -25,14 +25,7 @@ try {
     // As cli/joomla.php boots: the tenant's defines (its JPATH_CONFIGURATION, JPATH_CACHE), the framework, the console application.
     require_once \dirname(__DIR__) . '/defines.php';
     require_once JPATH_BASE . '/includes/framework.php';
-    $container = \Joomla\CMS\Factory::getContainer();
-    $container->alias('session', 'session.cli')
-        ->alias('JSession', 'session.cli')
-        ->alias(\Joomla\CMS\Session\Session::class, 'session.cli')
-        ->alias(\Joomla\Session\Session::class, 'session.cli')
-        ->alias(\Joomla\Session\SessionInterface::class, 'session.cli');
-    $app = $container->get(\Joomla\Console\Application::class);
-    \Joomla\CMS\Factory::$application = $app;
+    $app = require __DIR__ . '/console.php';
     // What ConsoleApplication::execute() does before it runs a command (its methods are protected):
     // extension namespaces, the request host Joomla's web-only services need, the plugins that listen.
     (function (): void {

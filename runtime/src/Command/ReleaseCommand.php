@@ -24,7 +24,7 @@ final class ReleaseCommand extends Command
         'mokowaas/pages/400.html', 'mokowaas/pages/404.html', 'mokowaas/pages/setup.html', 'mokowaas/pages/offline.html',
         'mokowaas/pages/managed.html', 'mokowaas/pages/managed-update.html', 'mokowaas/pages/managed-extensions.html', 'mokowaas/pages/starting.html', 'mokowaas/pages/421.html', 'mokowaas/pages/maintenance.html',
         'plugins/system/mokowaas/mokowaas.xml', 'plugins/system/mokowaas/services/provider.php',
-        'plugins/system/mokowaas/src/Extension/Mokowaas.php', 'mokowaas/extensions.php',
+        'plugins/system/mokowaas/src/Extension/Mokowaas.php', 'mokowaas/extensions.php', 'mokowaas/console.php',
     ];
     /** Tenant resolution, inlined into each defines.php where it says `require ... '/mokowaas/enter.php';`. */
     private const ENTER = 'mokowaas/enter.php';
